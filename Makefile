@@ -1,0 +1,27 @@
+# The README's two commands: `make demo` and `make test`. Each sets up what is missing first.
+SWIFT ?= swift
+RELEASE_BIN = .build/release/cadence
+
+.PHONY: bootstrap build release demo test bench clean
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release --product cadence
+
+demo: release
+	$(RELEASE_BIN) info clips/*.mp4 clips/*.webm clips/*.avi clips/*.mov clips/*.mkv
+
+test: bootstrap
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release
+	scripts/bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot kernels need vector code for the host CPU: swiftc emits SSE2 only by default.
+// CI and every developer machine are the same x86-64 kind, so `native` is safe here;
+// set CADENCE_TARGET_CPU (for example x86-64-v3) to build for other machines.
+let targetCPU = Context.environment["CADENCE_TARGET_CPU"] ?? "native"
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU, "-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "Cadence",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cadence", targets: ["cadence"]),
+        .library(name: "CadenceVideo", targets: ["CadenceVideo"]),
+        .library(name: "CadenceTensor", targets: ["CadenceTensor"]),
+        .library(name: "CadenceNN", targets: ["CadenceNN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"]),
+                        .brew(["ffmpeg"])]
+        ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .target(name: "CadenceTensor", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        .target(name: "CadenceNN", dependencies: ["CadenceTensor"]),
+        .target(name: "CadenceVideo", dependencies: ["CFFmpeg", "CadenceTensor"]),
+        .target(name: "CadenceModels", dependencies: ["CadenceNN", "CadenceVideo"]),
+        .target(name: "CadenceTraining", dependencies: ["CadenceModels"]),
+        .executableTarget(
+            name: "cadence",
+            dependencies: [
+                "CadenceTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"]),
+        .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"]),
+        .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
+        .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN"]),
+    ],
+    // Kernels hand raw pointers to worker threads; Swift 5 mode keeps those checks as warnings.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// CadenceVideo: FFmpeg decoding, temporal sampling, transforms, datasets and loaders (see DESIGN.md).

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import CadenceNN
+
+@Suite struct NpyFileTests {
+    @Test func roundTripsFloat32() throws {
+        let array = ArrayData(shape: [2, 3], floats: [1, 2, 3, 4.5, -5, 6])
+        let decoded = try NpyFile.decode(try NpyFile.encode(array), path: "x.npy")
+        #expect(decoded == array)
+        #expect(decoded.floats() == [1, 2, 3, 4.5, -5, 6])
+    }
+
+    @Test func headerIsPaddedTo64Bytes() throws {
+        let data = try NpyFile.encode(ArrayData(shape: [4], uint8: [1, 2, 3, 4]))
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        #expect((10 + headerLength) % 64 == 0)
+        #expect(data.last == 4)
+    }
+
+    @Test func rejectsTruncatedPayload() throws {
+        var data = try NpyFile.encode(ArrayData(shape: [8], floats: Array(repeating: 1, count: 8)))
+        data.removeLast(4)
+        #expect(throws: NpyError.self) { try NpyFile.decode(data, path: "cut.npy") }
+    }
+
+    @Test func rejectsNonNpy() {
+        #expect(throws: NpyError.malformed(path: "t.npy", reason: "missing the \\x93NUMPY magic")) {
+            try NpyFile.decode(Data("hello world, not numpy".utf8), path: "t.npy")
+        }
+    }
+}
