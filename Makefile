@@ -20,7 +20,9 @@ test: bootstrap
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: release
+bench: bootstrap
+	$(SWIFT) build -c release --product cadence
+	$(SWIFT) build -c release --product cadence-bench
 	scripts/bench
 
 clean:

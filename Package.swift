@@ -41,9 +41,18 @@ let package = Package(
         .executableTarget(
             name: "cadence",
             dependencies: [
-                "CadenceTraining",
+                "CadenceTraining", "CadenceVideo", "CadenceNN", "CadenceTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Cadence's side of `make bench`; scripts/bench runs the references beside it.
+        .executableTarget(
+            name: "cadence-bench",
+            dependencies: [
+                "CadenceTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/CadenceBench"
         ),
         .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"]),
