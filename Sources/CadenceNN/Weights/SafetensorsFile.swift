@@ -67,7 +67,7 @@ public enum SafetensorsFile {
         var spans: [(name: String, range: Range<Int>)] = []
         var tensors: [String: ArrayData] = [:]
         let dataSize = count - headerEnd
-        for (name, value) in entries {
+        for (name, value) in entries.sorted(by: { $0.key < $1.key }) {  // sorted: errors name the same tensor every run
             if name == "__metadata__" {
                 guard let map = value as? [String: Any] else { throw malformed("__metadata__ is not an object") }
                 for (key, item) in map {
