@@ -42,18 +42,17 @@ import Testing
 
     @Test func missingSubDictIsNamedWithTheKeysThereAre() throws {
         let checkpoint = try PyTorchCheckpoint.read(WeightFixtures.url("pyslowfast.pyth"))
-        #expect(throws: WeightFileError.missingKey(path: "pyslowfast.pyth", key: "state_dict",
+        #expect(throws: WeightFileError.missingKey(path: checkpoint.path, key: "state_dict",
                                                    available: ["epoch", "model_state", "optimizer_state", "cfg"])) {
             try checkpoint.stateDict(key: "state_dict")
         }
     }
 
     @Test func picklesThatCallFunctionsAreRefusedUnrun() throws {
-        let error = #expect(throws: WeightFileError.self) {
-            try PyTorchCheckpoint.read(WeightFixtures.url("malicious.pth"))
-        }
-        #expect(error == .refused(path: "malicious.pth", reason: "pickle refers to posix.system, which Cadence does not load"))
-        #expect(error?.description == "cannot read malicious.pth: pickle refers to posix.system, which Cadence does not load")
+        let url = WeightFixtures.url("malicious.pth")
+        let error = #expect(throws: WeightFileError.self) { try PyTorchCheckpoint.read(url) }
+        #expect(error == .refused(path: url.path, reason: "pickle refers to posix.system, which Cadence does not load"))
+        #expect(error?.description == "cannot read \(url.path): pickle refers to posix.system, which Cadence does not load")
     }
 
     @Test func legacyAndCompressedFilesAreUnsupported() throws {
@@ -61,9 +60,8 @@ import Testing
         #expect(legacy?.description.contains("legacy torch.save format") == true)
         let deflated = #expect(throws: WeightFileError.self) { try PyTorchCheckpoint.read(WeightFixtures.url("deflated.pth")) }
         #expect(deflated?.description.contains("is compressed (method 8)") == true)
-        let safetensors = #expect(throws: WeightFileError.self) {
-            try PyTorchCheckpoint.read(WeightFixtures.url("reference.safetensors"))
-        }
-        #expect(safetensors?.description == "cannot read reference.safetensors: damaged or not a weight file: not a zip archive, so not a torch.save file")
+        let url = WeightFixtures.url("reference.safetensors")
+        let safetensors = #expect(throws: WeightFileError.self) { try PyTorchCheckpoint.read(url) }
+        #expect(safetensors?.description == "cannot read \(url.path): damaged or not a weight file: not a zip archive, so not a torch.save file")
     }
 }

@@ -14,6 +14,8 @@ struct PickleMachine {
     let persistentLoad: (PickleValue) throws -> PickleValue
 
     private var position = 0
+    /// Where the opcode being run starts; errors point there.
+    private var opcodeStart = 0
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
@@ -27,7 +29,7 @@ struct PickleMachine {
     /// Runs the pickle to its STOP and returns the object it built.
     mutating func run() throws -> PickleValue {
         while true {
-            let start = position
+            opcodeStart = position
             let opcode = try byte()
             switch opcode {
             case 0x80: _ = try byte()  // PROTO
@@ -68,7 +70,7 @@ struct PickleMachine {
             case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
             case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
                 let count = Int(opcode - 0x84)
-                guard stack.count >= count + (marks.last ?? 0) else { throw malformed("stack underflow", at: start) }
+                guard stack.count >= count + (marks.last ?? 0) else { throw malformed("stack underflow") }
                 let items = Array(stack.suffix(count))
                 stack.removeLast(count)
                 stack.append(.tuple(items))
@@ -80,23 +82,23 @@ struct PickleMachine {
                 stack.append(.list(list))
             case 0x61:  // APPEND
                 let item = try pop()
-                try list(at: start).items.append(item)
+                try list().items.append(item)
             case 0x65:  // APPENDS
                 let items = try popMark()
-                try list(at: start).items.append(contentsOf: items)
+                try list().items.append(contentsOf: items)
 
             case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
             case 0x64:  // DICT
                 let dict = PickleDict()
-                try setItems(try popMark(), in: dict, at: start)
+                try setItems(try popMark(), in: dict)
                 stack.append(.dict(dict))
             case 0x73:  // SETITEM
                 let value = try pop()
                 let key = try pop()
-                try dict(at: start).set(key, value)
+                try dict().set(key, value)
             case 0x75:  // SETITEMS
                 let items = try popMark()
-                try setItems(items, in: try dict(at: start), at: start)
+                try setItems(items, in: try dict())
 
             case 0x63:  // GLOBAL "module\nname\n"
                 let module = try line()
@@ -106,7 +108,7 @@ struct PickleMachine {
                 let name = try pop()
                 let module = try pop()
                 guard case let .string(moduleText) = module, case let .string(nameText) = name else {
-                    throw malformed("STACK_GLOBAL needs two strings", at: start)
+                    throw malformed("STACK_GLOBAL needs two strings")
                 }
                 stack.append(.global(try allowed(module: moduleText, name: nameText)))
 
@@ -115,8 +117,8 @@ struct PickleMachine {
             case 0x52:  // REDUCE
                 let arguments = try pop()
                 let callable = try pop()
-                guard case let .tuple(items) = arguments else { throw malformed("REDUCE arguments are not a tuple", at: start) }
-                stack.append(try call(callable, items, at: start))
+                guard case let .tuple(items) = arguments else { throw malformed("REDUCE arguments are not a tuple") }
+                stack.append(try call(callable, items))
             case 0x81:  // NEWOBJ
                 let arguments = try pop()
                 let type = try pop()
@@ -135,14 +137,14 @@ struct PickleMachine {
                 }
             default:
                 throw WeightFileError.unsupported(
-                    path: path, reason: "pickle opcode 0x\(String(opcode, radix: 16)) at byte \(start) is not one Cadence reads")
+                    path: path, reason: "pickle opcode 0x\(String(opcode, radix: 16)) at byte \(opcodeStart) is not one Cadence reads")
             }
         }
     }
 
     // MARK: Calls of allowed globals
 
-    private func call(_ callable: PickleValue, _ arguments: [PickleValue], at start: Int) throws -> PickleValue {
+    private func call(_ callable: PickleValue, _ arguments: [PickleValue]) throws -> PickleValue {
         guard case let .global(global) = callable else { throw refused("calls a \(callable.kind)") }
         switch global {
         case .dictType:
@@ -150,7 +152,7 @@ struct PickleMachine {
             let dict = PickleDict()
             if case let .list(pairs)? = arguments.first {
                 for pair in pairs.items {
-                    guard case let .tuple(kv) = pair, kv.count == 2 else { throw malformed("bad dict item", at: start) }
+                    guard case let .tuple(kv) = pair, kv.count == 2 else { throw malformed("bad dict item") }
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -159,21 +161,21 @@ struct PickleMachine {
             // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
             guard arguments.count >= 4, case let .storage(storage) = arguments[0], case let .int(offset) = arguments[1],
                   let shape = integers(arguments[2]), let strides = integers(arguments[3]) else {
-                throw malformed("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, …)", at: start)
+                throw malformed("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, …)")
             }
             return .tensor(try storage.view(start: offset, shape: shape, strides: strides))
         case .rebuildParameter:
             // (data, requires_grad, backward_hooks[, state]): a Parameter's weights are its data.
-            guard case .tensor? = arguments.first else { throw malformed("_rebuild_parameter of a non-tensor", at: start) }
+            guard case .tensor? = arguments.first else { throw malformed("_rebuild_parameter of a non-tensor") }
             return arguments[0]
         case .rebuildFromType:
             // (func, new_type, args, state): a tensor subclass; rebuild the plain tensor with `func`.
             guard arguments.count >= 3, case let .tuple(inner) = arguments[2] else {
-                throw malformed("_rebuild_from_type_v2 arguments are not (func, type, args, state)", at: start)
+                throw malformed("_rebuild_from_type_v2 arguments are not (func, type, args, state)")
             }
-            return try call(arguments[0], inner, at: start)
+            return try call(arguments[0], inner)
         case .size:
-            guard case let .tuple(extents)? = arguments.first else { throw malformed("torch.Size of a non-tuple", at: start) }
+            guard case let .tuple(extents)? = arguments.first else { throw malformed("torch.Size of a non-tuple") }
             return .tuple(extents)
         case .storageType, .inert:
             throw refused("calls \(global.name)")
@@ -200,52 +202,52 @@ struct PickleMachine {
     // MARK: Stack and memo
 
     private mutating func pop() throws -> PickleValue {
-        guard stack.count > (marks.last ?? 0), let value = stack.popLast() else { throw malformed("stack underflow", at: position) }
+        guard stack.count > (marks.last ?? 0), let value = stack.popLast() else { throw malformed("stack underflow") }
         return value
     }
 
     private func top() throws -> PickleValue {
-        guard stack.count > (marks.last ?? 0), let value = stack.last else { throw malformed("stack underflow", at: position) }
+        guard stack.count > (marks.last ?? 0), let value = stack.last else { throw malformed("stack underflow") }
         return value
     }
 
     private mutating func popMark() throws -> [PickleValue] {
-        guard let mark = marks.popLast() else { throw malformed("no MARK to pop to", at: position) }
+        guard let mark = marks.popLast() else { throw malformed("no MARK to pop to") }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items
     }
 
     private func recall(_ index: Int) throws -> PickleValue {
-        guard let value = memo[index] else { throw malformed("memo \(index) read before it was written", at: position) }
+        guard let value = memo[index] else { throw malformed("memo \(index) read before it was written") }
         return value
     }
 
-    private func list(at start: Int) throws -> PickleList {
-        guard case let .list(list) = try top() else { throw malformed("APPEND to a non-list", at: start) }
+    private func list() throws -> PickleList {
+        guard case let .list(list) = try top() else { throw malformed("APPEND to a non-list") }
         return list
     }
 
-    private func dict(at start: Int) throws -> PickleDict {
-        guard case let .dict(dict) = try top() else { throw malformed("SETITEM on a non-dict", at: start) }
+    private func dict() throws -> PickleDict {
+        guard case let .dict(dict) = try top() else { throw malformed("SETITEM on a non-dict") }
         return dict
     }
 
-    private func setItems(_ items: [PickleValue], in dict: PickleDict, at start: Int) throws {
-        guard items.count % 2 == 0 else { throw malformed("odd number of dict items", at: start) }
+    private func setItems(_ items: [PickleValue], in dict: PickleDict) throws {
+        guard items.count % 2 == 0 else { throw malformed("odd number of dict items") }
         for index in stride(from: 0, to: items.count, by: 2) { dict.set(items[index], items[index + 1]) }
     }
 
     // MARK: Reading operands
 
     private mutating func byte() throws -> UInt8 {
-        guard position < bytes.count else { throw malformed("ends without STOP", at: position) }
+        guard position < bytes.count else { throw malformed("ends without STOP") }
         defer { position += 1 }
         return bytes[position]
     }
 
     private mutating func read(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard count >= 0, count <= bytes.count - position else { throw malformed("ends inside an operand", at: position) }
+        guard count >= 0, count <= bytes.count - position else { throw malformed("ends inside an operand") }
         defer { position += count }
         return bytes[position..<position + count]
     }
@@ -256,7 +258,7 @@ struct PickleMachine {
 
     private mutating func length(_ count: Int) throws -> Int {
         let value = try unsigned(count)
-        guard value <= UInt64(bytes.count) else { throw malformed("length \(value) is longer than the pickle", at: position) }
+        guard value <= UInt64(bytes.count) else { throw malformed("length \(value) is longer than the pickle") }
         return Int(value)
     }
 
@@ -274,18 +276,18 @@ struct PickleMachine {
 
     private mutating func text(length: Int) throws -> String {
         let raw = try read(length)
-        guard let string = String(bytes: raw, encoding: .utf8) else { throw malformed("string is not UTF-8", at: position) }
+        guard let string = String(bytes: raw, encoding: .utf8) else { throw malformed("string is not UTF-8") }
         return string
     }
 
     private mutating func line() throws -> String {
-        guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw malformed("GLOBAL name has no newline", at: position) }
+        guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw malformed("GLOBAL name has no newline") }
         defer { position = end + 1 }
         return String(decoding: bytes[position..<end], as: UTF8.self)
     }
 
-    private func malformed(_ reason: String, at offset: Int) -> WeightFileError {
-        .malformed(path: path, reason: "pickle byte \(offset): \(reason)")
+    private func malformed(_ reason: String) -> WeightFileError {
+        .malformed(path: path, reason: "pickle byte \(opcodeStart): \(reason)")
     }
 
     private func refused(_ what: String) -> WeightFileError {

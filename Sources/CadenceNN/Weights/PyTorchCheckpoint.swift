@@ -24,25 +24,25 @@ public struct PyTorchCheckpoint: Sendable {
     /// Reads a torch zip checkpoint.
     public static func read(_ url: URL) throws -> PyTorchCheckpoint {
         let file = try MappedFile(url)
-        let name = url.lastPathComponent
-        guard ZipArchive.looksLikeZip(file) else { throw notZip(file, name: name) }
+        let path = file.path
+        guard ZipArchive.looksLikeZip(file) else { throw notZip(file, path: path) }
         let archive = try ZipArchive(file)
         guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
             if archive.entries.contains(where: { $0.name.hasSuffix("constants.pkl") }) {
-                throw WeightFileError.unsupported(path: name, reason: "a TorchScript archive (torch.jit.save); save the state_dict with torch.save")
+                throw WeightFileError.unsupported(path: path, reason: "a TorchScript archive (torch.jit.save); save the state_dict with torch.save")
             }
-            throw WeightFileError.malformed(path: name, reason: "a zip archive without data.pkl, so not a torch.save file")
+            throw WeightFileError.malformed(path: path, reason: "a zip archive without data.pkl, so not a torch.save file")
         }
         let prefix = String(pickle.name.dropLast("data.pkl".count))
         if archive.entries.contains(where: { $0.name == prefix + "code/" || $0.name.hasPrefix(prefix + "code/") }) {
-            throw WeightFileError.unsupported(path: name, reason: "a TorchScript archive (torch.jit.save); save the state_dict with torch.save")
+            throw WeightFileError.unsupported(path: path, reason: "a TorchScript archive (torch.jit.save); save the state_dict with torch.save")
         }
         if let order = archive.entry(named: prefix + "byteorder"),
            String(decoding: try archive.data(of: order), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) != "little" {
-            throw WeightFileError.unsupported(path: name, reason: "big-endian tensor data")
+            throw WeightFileError.unsupported(path: path, reason: "big-endian tensor data")
         }
-        let storages = StorageLoader(archive: archive, prefix: prefix, name: name)
-        var machine = PickleMachine(path: name, bytes: [UInt8](try archive.data(of: pickle)),
+        let storages = StorageLoader(archive: archive, prefix: prefix, path: path)
+        var machine = PickleMachine(path: path, bytes: [UInt8](try archive.data(of: pickle)),
                                     persistentLoad: storages.load)
         let root = try machine.run()
 
@@ -50,7 +50,7 @@ public struct PyTorchCheckpoint: Sendable {
         flat.add(root, key: "")
         var topLevelKeys: [String] = []
         if case let .dict(dict) = root { topLevelKeys = dict.items.compactMap { Flattened.keyText($0.key) } }
-        return PyTorchCheckpoint(path: name, tensors: flat.tensors, values: flat.values, topLevelKeys: topLevelKeys)
+        return PyTorchCheckpoint(path: path, tensors: flat.tensors, values: flat.values, topLevelKeys: topLevelKeys)
     }
 
     /// Reads a checkpoint and returns its model weights; see `stateDict(key:)`.
@@ -85,16 +85,16 @@ public struct PyTorchCheckpoint: Sendable {
 
     /// Explains what a non-zip file is, since the old torch format and Caffe2 `.pkl` files are
     /// both plain pickles that Cadence chooses not to read.
-    private static func notZip(_ file: MappedFile, name: String) -> WeightFileError {
+    private static func notZip(_ file: MappedFile, path: String) -> WeightFileError {
         let head = [UInt8](file.data(0..<min(file.count, 14)))
         let legacyMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
         if head == legacyMagic {
-            return .unsupported(path: name, reason: "the legacy torch.save format (torch < 1.6); re-save it with a newer torch or convert it to safetensors")
+            return .unsupported(path: path, reason: "the legacy torch.save format (torch < 1.6); re-save it with a newer torch or convert it to safetensors")
         }
         if head.first == 0x80 {
-            return .unsupported(path: name, reason: "a plain Python pickle (such as a Caffe2 .pkl), not a torch zip checkpoint; convert it to safetensors")
+            return .unsupported(path: path, reason: "a plain Python pickle (such as a Caffe2 .pkl), not a torch zip checkpoint; convert it to safetensors")
         }
-        return .malformed(path: name, reason: "not a zip archive, so not a torch.save file")
+        return .malformed(path: path, reason: "not a zip archive, so not a torch.save file")
     }
 }
 
@@ -102,24 +102,24 @@ public struct PyTorchCheckpoint: Sendable {
 private struct StorageLoader {
     let archive: ZipArchive
     let prefix: String
-    let name: String
+    let path: String
 
     func load(_ id: PickleValue) throws -> PickleValue {
         guard case let .tuple(fields) = id, fields.count >= 5, case .string("storage") = fields[0],
               case let .global(.storageType(typeName, elementType)) = fields[1], case let .string(key) = fields[2],
               case let .int(count) = fields[4], count >= 0 else {
-            throw WeightFileError.malformed(path: name, reason: "a persistent id that is not a torch storage")
+            throw WeightFileError.malformed(path: path, reason: "a persistent id that is not a torch storage")
         }
         guard let type = elementType else {
-            throw WeightFileError.unsupported(path: name, reason: "storage \(key) is a \(typeName)")
+            throw WeightFileError.unsupported(path: path, reason: "storage \(key) is a \(typeName)")
         }
         let entryName = prefix + "data/" + key
         guard let entry = archive.entry(named: entryName) else {
-            throw WeightFileError.malformed(path: name, reason: "storage \(entryName) is missing")
+            throw WeightFileError.malformed(path: path, reason: "storage \(entryName) is missing")
         }
         let range = try archive.dataRange(of: entry)
         guard range.count / type.size >= count else {
-            throw WeightFileError.malformed(path: name, reason: "storage \(entryName) has \(range.count) bytes, not \(count) \(type) elements")
+            throw WeightFileError.malformed(path: path, reason: "storage \(entryName) has \(range.count) bytes, not \(count) \(type) elements")
         }
         return .storage(TensorStorage(file: archive.file, offset: range.lowerBound, count: count, type: type, key: entryName))
     }
