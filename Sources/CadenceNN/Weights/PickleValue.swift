@@ -43,23 +43,24 @@ final class PickleList {
 }
 
 final class PickleDict {
-    var items: [(key: PickleValue, value: PickleValue)] = []
+    private(set) var items: [(key: PickleValue, value: PickleValue)] = []
+    /// Positions of string and int keys, so setting stays O(1) in state dicts of thousands of keys.
+    private var positions: [AnyHashable: Int] = [:]
 
     /// Sets `key`, replacing an earlier equal string or int key as a Python dict would.
     func set(_ key: PickleValue, _ value: PickleValue) {
-        if let index = items.firstIndex(where: { Self.sameKey($0.key, key) }) {
+        let hashable: AnyHashable?
+        switch key {
+        case let .string(text): hashable = AnyHashable(text)
+        case let .int(number): hashable = AnyHashable(number)
+        default: hashable = nil
+        }
+        if let hashable, let index = positions[hashable] {
             items[index].value = value
-        } else {
-            items.append((key, value))
+            return
         }
-    }
-
-    private static func sameKey(_ a: PickleValue, _ b: PickleValue) -> Bool {
-        switch (a, b) {
-        case let (.string(x), .string(y)): return x == y
-        case let (.int(x), .int(y)): return x == y
-        default: return false
-        }
+        if let hashable { positions[hashable] = items.count }
+        items.append((key, value))
     }
 }
 
