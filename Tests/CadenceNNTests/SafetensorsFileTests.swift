@@ -33,16 +33,20 @@ import Testing
         #expect(try Data(contentsOf: url) == SafetensorsFile.encode(Self.sample, metadata: read.metadata))
     }
 
-    @Test func headerIsPaddedAndKeysSorted() throws {
+    @Test func headerIsPaddedSortedAndEveryTensorAligned() throws {
         let data = try SafetensorsFile.encode(Self.sample, metadata: ["format": "pt"])
         let length = data.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
         #expect(length % 8 == 0)
         let header = try #require(String(data: data[8..<8 + length], encoding: .utf8))
-        #expect(header.hasPrefix("{\"__metadata__\":{\"format\":\"pt\"},\"a.bias\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[0,6]}"))
+        #expect(header.hasPrefix("{\"__metadata__\":{\"format\":\"pt\"},\"a.bias\":{\"dtype\":\"F16\",\"shape\":[3],\"data_offsets\":[32,38]}"))
         let names = ["a.bias", "b.weight", "c.index", "d.mask", "e.empty"]
         let positions = names.compactMap { header.range(of: "\"\($0)\"")?.lowerBound }
         #expect(positions.count == names.count && positions == positions.sorted())
-        #expect(data.count == 8 + length + 6 + 24 + 8 + 3)
+        // Widest types first: c.index (int64) at 0, then the float32 tensors, then float16, then bool.
+        #expect(header.contains("\"c.index\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[0,8]}"))
+        #expect(header.contains("\"b.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[8,32]}"))
+        #expect(header.contains("\"d.mask\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[38,41]}"))
+        #expect(data.count == 8 + length + 41)
     }
 
     @Test func readsFilesOfTheSafetensorsPackage() throws {

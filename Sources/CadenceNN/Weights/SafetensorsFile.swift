@@ -35,22 +35,19 @@ public enum SafetensorsFile {
 
     /// Parses safetensors bytes held in memory; `path` only names the source in errors.
     public static func decode(_ data: Data, path: String = "<memory>") throws -> Contents {
-        let bytes = [UInt8](data)
-        return try parse(path: path, count: bytes.count, header: { range in Data(bytes[range]) },
-                         slice: { range in Data(bytes[range]) })
+        let bytes = Data(data)  // zero-based, whatever slice `data` was
+        return try parse(path: path, count: bytes.count) { bytes.subdata(in: $0) }
     }
 
     static func decode(_ file: MappedFile) throws -> Contents {
-        try parse(path: file.path, count: file.count, header: { file.data($0) }, slice: { file.data($0) })
+        try parse(path: file.path, count: file.count) { file.data($0) }
     }
 
-    private static func parse(path: String, count: Int, header: (Range<Int>) -> Data,
-                              slice: (Range<Int>) -> Data) throws -> Contents {
+    /// Parses a file of `count` bytes whose byte ranges `slice` returns (bounds already checked).
+    private static func parse(path: String, count: Int, slice: (Range<Int>) -> Data) throws -> Contents {
         func malformed(_ reason: String) -> WeightFileError { .malformed(path: path, reason: reason) }
         guard count >= 8 else { throw malformed("shorter than the 8-byte header length") }
-        let length = header(0..<8).reduce((0 as UInt64, 0 as UInt64)) { acc, byte in
-            (acc.0 | UInt64(byte) << acc.1, acc.1 + 8)
-        }.0
+        let length = slice(0..<8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard length <= UInt64(maxHeaderLength) else { throw malformed("header length \(length) is too large") }
         let headerEnd = 8 + Int(length)
         guard headerEnd <= count else {
@@ -58,7 +55,7 @@ public enum SafetensorsFile {
         }
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: header(8..<headerEnd))
+            json = try JSONSerialization.jsonObject(with: slice(8..<headerEnd))
         } catch {
             throw malformed("header is not JSON")
         }
@@ -125,10 +122,10 @@ public enum SafetensorsFile {
         return result
     }
 
-    /// The bytes of a safetensors file holding `tensors` (in name order) and `metadata`.
+    /// The bytes of a safetensors file holding `tensors` and `metadata`.
     public static func encode(_ tensors: [String: ArrayData], metadata: [String: String] = [:]) throws -> Data {
         var data = try header(tensors, metadata: metadata, path: "<memory>")
-        for name in tensors.keys.sorted() { data.append(tensors[name]?.bytes ?? Data()) }
+        for name in dataOrder(tensors) { data.append(tensors[name]?.bytes ?? Data()) }
         return data
     }
 
@@ -138,23 +135,37 @@ public enum SafetensorsFile {
         let head = try header(tensors, metadata: metadata, path: url.path)
         try AtomicFileWriter.write(to: url) { handle in
             try handle.write(contentsOf: head)
-            for name in tensors.keys.sorted() {
+            for name in dataOrder(tensors) {
                 if let bytes = tensors[name]?.bytes { try handle.write(contentsOf: bytes) }
             }
         }
     }
 
-    /// The length field plus the JSON header, padded with spaces to a multiple of 8 bytes so the
-    /// data that follows is 8-byte aligned.
+    /// The order of the tensors' bytes: widest element type first, then by name, as the reference
+    /// writer does, so that every tensor starts at a multiple of its element size.
+    private static func dataOrder(_ tensors: [String: ArrayData]) -> [String] {
+        tensors.keys.sorted { a, b in
+            let (sizeA, sizeB) = (tensors[a]?.type.size ?? 0, tensors[b]?.type.size ?? 0)
+            return sizeA != sizeB ? sizeA > sizeB : a < b
+        }
+    }
+
+    /// The length field plus the JSON header (keys sorted, `__metadata__` first), padded with
+    /// spaces to a multiple of 8 bytes so the data that follows is 8-byte aligned.
     private static func header(_ tensors: [String: ArrayData], metadata: [String: String], path: String) throws -> Data {
         var fields: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0] ?? ""))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
+        var offsets: [String: Int] = [:]
         var offset = 0
+        for name in dataOrder(tensors) {
+            offsets[name] = offset
+            offset += tensors[name]?.bytes.count ?? 0
+        }
         for name in tensors.keys.sorted() {
-            guard let array = tensors[name] else { continue }
+            guard let array = tensors[name], let start = offsets[name] else { continue }
             if name == "__metadata__" {
                 throw WeightFileError.unwritable(path: path, reason: "a tensor cannot be named __metadata__")
             }
@@ -166,8 +177,7 @@ public enum SafetensorsFile {
                     path: path, reason: "\(name) has \(array.bytes.count) bytes but shape \(array.shape) of \(array.type)")
             }
             let shape = array.shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + array.bytes.count)]}")
-            offset += array.bytes.count
+            fields.append("\(jsonString(name)):{\"dtype\":\"\(dtype)\",\"shape\":[\(shape)],\"data_offsets\":[\(start),\(start + array.bytes.count)]}")
         }
         var json = Array(("{" + fields.joined(separator: ",") + "}").utf8)
         json += Array(repeating: UInt8(ascii: " "), count: (8 - json.count % 8) % 8)
