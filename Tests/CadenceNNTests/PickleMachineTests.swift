@@ -82,4 +82,13 @@ import Testing
         #expect(checkpoint.values["cfg.TRAIN.BASE_LR"] == .float(0.05))
         WeightFixtures.expectIdentical(checkpoint.tensors, try WeightFixtures.expected("cfgnode"))
     }
+
+    @Test func survivesSelfContainingAndDeeplyNestedContainers() throws {
+        let cyclic = try PyTorchCheckpoint.read(WeightFixtures.url("cyclic.pth"))
+        #expect(cyclic.values == ["a.0": .int(1)])
+        let url = WeightFixtures.url("deep.pth")
+        let error = #expect(throws: WeightFileError.self) { try PyTorchCheckpoint.read(url) }
+        guard case let .malformed(path, reason)? = error else { return }
+        #expect(path == url.path && reason.hasPrefix("pickle nests deeper than 200 levels at d.0.0.0"))
+    }
 }

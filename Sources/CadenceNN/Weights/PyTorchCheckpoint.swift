@@ -47,7 +47,7 @@ public struct PyTorchCheckpoint: Sendable {
         let root = try machine.run()
 
         var flat = Flattened()
-        flat.add(root, key: "")
+        try flat.add(root, key: "", path: path)
         var topLevelKeys: [String] = []
         if case let .dict(dict) = root { topLevelKeys = dict.items.compactMap { Flattened.keyText($0.key) } }
         return PyTorchCheckpoint(path: path, tensors: flat.tensors, values: flat.values, topLevelKeys: topLevelKeys)
@@ -129,6 +129,10 @@ private struct StorageLoader {
 private struct Flattened {
     var tensors: [String: ArrayData] = [:]
     var values: [String: CheckpointValue] = [:]
+    /// Containers on the path being walked: a pickle can put a list inside itself.
+    private var visiting: Set<ObjectIdentifier> = []
+    /// Checkpoints nest a few levels; a hostile pickle could nest deep enough to exhaust the stack.
+    static let maxDepth = 200
 
     static func keyText(_ key: PickleValue) -> String? {
         switch key {
@@ -138,7 +142,10 @@ private struct Flattened {
         }
     }
 
-    mutating func add(_ value: PickleValue, key: String) {
+    mutating func add(_ value: PickleValue, key: String, path: String, depth: Int = 0) throws {
+        guard depth <= Self.maxDepth else {
+            throw WeightFileError.malformed(path: path, reason: "pickle nests deeper than \(Self.maxDepth) levels at \(key)")
+        }
         func child(_ name: String) -> String { key.isEmpty ? name : key + "." + name }
         switch value {
         case let .tensor(array): tensors[key] = array
@@ -148,14 +155,18 @@ private struct Flattened {
         case let .float(number): values[key] = .float(number)
         case let .string(text): values[key] = .string(text)
         case let .dict(dict):
+            guard visiting.insert(ObjectIdentifier(dict)).inserted else { return }
+            defer { visiting.remove(ObjectIdentifier(dict)) }
             for (name, item) in dict.items {
                 // Keys that are neither strings nor ints (tuples, say) cannot be named; skip them.
-                if let name = Self.keyText(name) { add(item, key: child(name)) }
+                if let name = Self.keyText(name) { try add(item, key: child(name), path: path, depth: depth + 1) }
             }
         case let .list(list):
-            for (index, item) in list.items.enumerated() { add(item, key: child(String(index))) }
+            guard visiting.insert(ObjectIdentifier(list)).inserted else { return }
+            defer { visiting.remove(ObjectIdentifier(list)) }
+            for (index, item) in list.items.enumerated() { try add(item, key: child(String(index)), path: path, depth: depth + 1) }
         case let .tuple(items):
-            for (index, item) in items.enumerated() { add(item, key: child(String(index))) }
+            for (index, item) in items.enumerated() { try add(item, key: child(String(index)), path: path, depth: depth + 1) }
         case .bytes, .global, .storage:
             break  // neither weights nor settings
         }
