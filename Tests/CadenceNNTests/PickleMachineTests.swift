@@ -89,6 +89,34 @@ import Testing
         let url = WeightFixtures.url("deep.pth")
         let error = #expect(throws: WeightFileError.self) { try PyTorchCheckpoint.read(url) }
         guard case let .malformed(path, reason)? = error else { return }
-        #expect(path == url.path && reason.hasPrefix("pickle nests deeper than 200 levels at d.0.0.0"))
+        #expect(path == url.path && reason == "pickle nests deeper than 200 levels at d.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.…")
+    }
+
+    @Test func takesApartHostileNestingWithoutRecursion() throws {
+        // 100,000 lists, each appended into the one before: releasing that recursively would
+        // overflow the stack, so the reader dismantles it iteratively.
+        let depth = 100_000
+        let bytes = [0x80, 0x02] + [UInt8](repeating: 0x5D, count: depth) + [UInt8](repeating: 0x61, count: depth - 1) + [0x2E]
+        var machine = PickleMachine(path: "t.pkl", bytes: bytes) { _ in .none }
+        let root = try machine.run()
+        var flat = Flattened(budget: 1_000_000)
+        #expect(throws: WeightFileError.malformed(path: "t.pkl", reason: "pickle nests deeper than 200 levels at 0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.…")) {
+            try flat.add(root, key: "", path: "t.pkl")
+        }
+        machine.dismantle()
+        guard case let .list(outer) = root else { return }
+        #expect(outer.items.isEmpty)
+    }
+
+    @Test func stopsExponentialExpansionOfSharedTuples() throws {
+        // t = None; 100 times: t = (t, t). Tiny, but it names 2^100 leaves.
+        let bytes: [UInt8] = [0x80, 0x02, 0x4E] + Array([[UInt8]](repeating: [0x32, 0x86], count: 100).joined()) + [0x2E]
+        var machine = PickleMachine(path: "t.pkl", bytes: bytes) { _ in .none }
+        defer { machine.dismantle() }
+        let root = try machine.run()
+        var flat = Flattened(budget: 16 * bytes.count + 65_536)
+        #expect(throws: WeightFileError.malformed(path: "t.pkl", reason: "pickle expands to too many values")) {
+            try flat.add(root, key: "", path: "t.pkl")
+        }
     }
 }

@@ -35,7 +35,9 @@ struct PickleMachine {
             case 0x80: _ = try byte()  // PROTO
             case 0x95: _ = try read(8)  // FRAME: framing hint only
             case 0x2E:  // STOP
-                return try pop()
+                let result = try pop()
+                stack.append(result)  // kept so that `dismantle` reaches it
+                return result
             case 0x28: marks.append(stack.count)  // MARK
             case 0x30: _ = try pop()  // POP
             case 0x31: _ = try popMark()  // POP_MARK
@@ -117,7 +119,7 @@ struct PickleMachine {
             case 0x52:  // REDUCE
                 let arguments = try pop()
                 let callable = try pop()
-                guard case let .tuple(items) = arguments else { throw malformed("REDUCE arguments are not a tuple") }
+                guard let items = arguments.tupleItems else { throw malformed("REDUCE arguments are not a tuple") }
                 stack.append(try call(callable, items))
             case 0x81:  // NEWOBJ
                 let arguments = try pop()
@@ -142,6 +144,12 @@ struct PickleMachine {
         }
     }
 
+    /// Takes apart everything built, iteratively; call it when done with the result, so that even
+    /// a hostile nesting is released without deep recursion.
+    func dismantle() {
+        PickleValue.dismantle(stack + Array(memo.values))
+    }
+
     // MARK: Calls of allowed globals
 
     private func call(_ callable: PickleValue, _ arguments: [PickleValue]) throws -> PickleValue {
@@ -152,7 +160,7 @@ struct PickleMachine {
             let dict = PickleDict()
             if case let .list(pairs)? = arguments.first {
                 for pair in pairs.items {
-                    guard case let .tuple(kv) = pair, kv.count == 2 else { throw malformed("bad dict item") }
+                    guard let kv = pair.tupleItems, kv.count == 2 else { throw malformed("bad dict item") }
                     dict.set(kv[0], kv[1])
                 }
             }
@@ -170,12 +178,12 @@ struct PickleMachine {
             return arguments[0]
         case .rebuildFromType:
             // (func, new_type, args, state): a tensor subclass; rebuild the plain tensor with `func`.
-            guard arguments.count >= 3, case let .tuple(inner) = arguments[2] else {
+            guard arguments.count >= 3, let inner = arguments[2].tupleItems else {
                 throw malformed("_rebuild_from_type_v2 arguments are not (func, type, args, state)")
             }
             return try call(arguments[0], inner)
         case .size:
-            guard case let .tuple(extents)? = arguments.first else { throw malformed("torch.Size of a non-tuple") }
+            guard let extents = arguments.first?.tupleItems else { throw malformed("torch.Size of a non-tuple") }
             return .tuple(extents)
         case .storageType, .inert:
             throw refused("calls \(global.name)")
@@ -183,7 +191,7 @@ struct PickleMachine {
     }
 
     private func integers(_ value: PickleValue) -> [Int]? {
-        guard case let .tuple(items) = value else { return nil }
+        guard let items = value.tupleItems else { return nil }
         var result: [Int] = []
         for item in items {
             guard case let .int(n) = item else { return nil }

@@ -2,16 +2,17 @@ import Foundation
 
 /// A value built by `PickleMachine`: plain Python data plus the few torch objects a checkpoint holds.
 ///
-/// Lists and dicts are reference boxes because pickles memoize a container before filling it and
-/// may refer to it again later; a copy would miss the items added after the memo.
-indirect enum PickleValue {
+/// Containers are reference boxes: pickles memoize a list or dict before filling it and may refer
+/// to it again later (a copy would miss the items added after the memo), and identity lets
+/// `dismantle` take apart hostile nesting without recursion.
+enum PickleValue {
     case none
     case bool(Bool)
     case int(Int)
     case float(Double)
     case string(String)
     case bytes(Data)
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     /// A reference to an allow-listed global; nothing is imported or called.
@@ -38,6 +39,48 @@ indirect enum PickleValue {
     }
 }
 
+extension PickleValue {
+    /// The items when this is a tuple.
+    var tupleItems: [PickleValue]? {
+        if case let .tuple(tuple) = self { return tuple.items }
+        return nil
+    }
+
+    static func tuple(_ items: [PickleValue]) -> PickleValue { .tuple(PickleTuple(items)) }
+
+    /// Empties every container reachable from `roots`, iteratively. Releasing a deeply nested
+    /// structure recurses once per level and can overflow the stack; emptied containers release
+    /// nothing nested. Each container is taken apart once, so shared ones cost no extra work.
+    static func dismantle(_ roots: [PickleValue]) {
+        var pending = roots
+        var seen: Set<ObjectIdentifier> = []
+        while let value = pending.popLast() {
+            switch value {
+            case let .tuple(tuple) where seen.insert(ObjectIdentifier(tuple)).inserted:
+                pending += tuple.items
+                tuple.items = []
+            case let .list(list) where seen.insert(ObjectIdentifier(list)).inserted:
+                pending += list.items
+                list.items = []
+            case let .dict(dict) where seen.insert(ObjectIdentifier(dict)).inserted:
+                for (key, item) in dict.items { pending += [key, item] }
+                dict.removeAll()
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// A tuple; a class only so that `PickleValue.dismantle` can empty it in place.
+final class PickleTuple {
+    var items: [PickleValue]
+
+    init(_ items: [PickleValue]) {
+        self.items = items
+    }
+}
+
 final class PickleList {
     var items: [PickleValue] = []
 }
@@ -61,6 +104,11 @@ final class PickleDict {
         }
         if let hashable { positions[hashable] = items.count }
         items.append((key, value))
+    }
+
+    func removeAll() {
+        items = []
+        positions = [:]
     }
 }
 

@@ -42,11 +42,14 @@ public struct PyTorchCheckpoint: Sendable {
             throw WeightFileError.unsupported(path: path, reason: "big-endian tensor data")
         }
         let storages = StorageLoader(archive: archive, prefix: prefix, path: path)
-        var machine = PickleMachine(path: path, bytes: [UInt8](try archive.data(of: pickle)),
-                                    persistentLoad: storages.load)
+        let pickleBytes = [UInt8](try archive.data(of: pickle))
+        var machine = PickleMachine(path: path, bytes: pickleBytes, persistentLoad: storages.load)
+        defer { machine.dismantle() }
         let root = try machine.run()
 
-        var flat = Flattened()
+        // Shared containers repeat under each name, so a tiny hostile pickle could expand
+        // exponentially; honest checkpoints hold far fewer values than this.
+        var flat = Flattened(budget: 16 * pickleBytes.count + 65_536)
         try flat.add(root, key: "", path: path)
         var topLevelKeys: [String] = []
         if case let .dict(dict) = root { topLevelKeys = dict.items.compactMap { Flattened.keyText($0.key) } }
@@ -105,7 +108,7 @@ private struct StorageLoader {
     let path: String
 
     func load(_ id: PickleValue) throws -> PickleValue {
-        guard case let .tuple(fields) = id, fields.count >= 5, case .string("storage") = fields[0],
+        guard let fields = id.tupleItems, fields.count >= 5, case .string("storage") = fields[0],
               case let .global(.storageType(typeName, elementType)) = fields[1], case let .string(key) = fields[2],
               case let .int(count) = fields[4], count >= 0 else {
             throw WeightFileError.malformed(path: path, reason: "a persistent id that is not a torch storage")
@@ -126,13 +129,19 @@ private struct StorageLoader {
 }
 
 /// The leaves of a pickled object under dotted keys.
-private struct Flattened {
+struct Flattened {
     var tensors: [String: ArrayData] = [:]
     var values: [String: CheckpointValue] = [:]
     /// Containers on the path being walked: a pickle can put a list inside itself.
     private var visiting: Set<ObjectIdentifier> = []
     /// Checkpoints nest a few levels; a hostile pickle could nest deep enough to exhaust the stack.
     static let maxDepth = 200
+    /// How many more values may be visited.
+    private var budget: Int
+
+    init(budget: Int) {
+        self.budget = budget
+    }
 
     static func keyText(_ key: PickleValue) -> String? {
         switch key {
@@ -144,8 +153,10 @@ private struct Flattened {
 
     mutating func add(_ value: PickleValue, key: String, path: String, depth: Int = 0) throws {
         guard depth <= Self.maxDepth else {
-            throw WeightFileError.malformed(path: path, reason: "pickle nests deeper than \(Self.maxDepth) levels at \(key)")
+            throw WeightFileError.malformed(path: path, reason: "pickle nests deeper than \(Self.maxDepth) levels at \(key.prefix(40))…")
         }
+        budget -= 1
+        guard budget >= 0 else { throw WeightFileError.malformed(path: path, reason: "pickle expands to too many values") }
         func child(_ name: String) -> String { key.isEmpty ? name : key + "." + name }
         switch value {
         case let .tensor(array): tensors[key] = array
@@ -165,8 +176,10 @@ private struct Flattened {
             guard visiting.insert(ObjectIdentifier(list)).inserted else { return }
             defer { visiting.remove(ObjectIdentifier(list)) }
             for (index, item) in list.items.enumerated() { try add(item, key: child(String(index)), path: path, depth: depth + 1) }
-        case let .tuple(items):
-            for (index, item) in items.enumerated() { try add(item, key: child(String(index)), path: path, depth: depth + 1) }
+        case let .tuple(tuple):
+            guard visiting.insert(ObjectIdentifier(tuple)).inserted else { return }
+            defer { visiting.remove(ObjectIdentifier(tuple)) }
+            for (index, item) in tuple.items.enumerated() { try add(item, key: child(String(index)), path: path, depth: depth + 1) }
         case .bytes, .global, .storage:
             break  // neither weights nor settings
         }
