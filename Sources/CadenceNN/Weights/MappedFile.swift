@@ -28,7 +28,8 @@ final class MappedFile: @unchecked Sendable {
             base = nil  // mmap rejects empty lengths; an empty file has no bytes to map
             return
         }
-        guard let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+        // MAP_FAILED is (void *)-1; the macro is not imported on every platform.
+        guard let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw WeightFileError.unreadable(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
         }
         base = mapped

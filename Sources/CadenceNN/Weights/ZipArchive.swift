@@ -17,6 +17,8 @@ struct ZipArchive {
     let file: MappedFile
     /// Entries in central-directory order.
     let entries: [Entry]
+    /// Entry positions by name; checkpoints hold one entry per storage, often thousands.
+    private let positions: [String: Int]
 
     static let localSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
 
@@ -47,7 +49,7 @@ struct ZipArchive {
         let locator = eocd - 20
         if locator >= 0, tail[locator] == 0x50, tail[locator + 1] == 0x4B, tail[locator + 2] == 0x06, tail[locator + 3] == 0x07 {
             let recordOffset = Self.u64(tail, locator + 8)
-            guard recordOffset <= UInt64(file.count - 56) else { throw malformed("ZIP64 record outside the file") }
+            guard file.count >= 56, recordOffset <= UInt64(file.count - 56) else { throw malformed("ZIP64 record outside the file") }
             let record = [UInt8](file.data(Int(recordOffset)..<Int(recordOffset) + 56))
             guard Self.u32(record, 0) == 0x0606_4B50 else { throw malformed("bad ZIP64 end record") }
             let (entries64, size64, offset64) = (Self.u64(record, 32), Self.u64(record, 40), Self.u64(record, 48))
@@ -103,10 +105,11 @@ struct ZipArchive {
             at += 46 + nameLength + extraLength + commentLength
         }
         self.entries = entries
+        positions = Dictionary(entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     func entry(named name: String) -> Entry? {
-        entries.first { $0.name == name }
+        positions[name].map { entries[$0] }
     }
 
     /// The byte range of a stored entry's data in the file.
@@ -118,6 +121,9 @@ struct ZipArchive {
         guard entry.method == 0 else {
             throw WeightFileError.unsupported(
                 path: path, reason: "zip entry \(entry.name) is compressed (method \(entry.method)); Cadence reads stored entries, as torch.save and numpy.savez write them")
+        }
+        guard entry.compressedSize == entry.size else {
+            throw WeightFileError.malformed(path: path, reason: "stored zip entry \(entry.name) has two different sizes")
         }
         // Sizes come from the central directory: torch.save leaves the local header's sizes zero.
         let header = entry.localHeaderOffset
