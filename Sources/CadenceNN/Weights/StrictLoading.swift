@@ -3,6 +3,12 @@ public struct WeightShapeMismatch: Sendable, Equatable {
     public var name: String
     public var expected: [Int]
     public var found: [Int]
+
+    public init(name: String, expected: [Int], found: [Int]) {
+        self.name = name
+        self.expected = expected
+        self.found = found
+    }
 }
 
 /// Every difference between the weights a model expects and those a file holds, in one error.

@@ -10,6 +10,7 @@ public enum WeightKeyPattern: Sendable, Hashable {
     /// BatchNorm's step counter, which PyTorch saves and inference never uses.
     public static let numBatchesTracked = WeightKeyPattern.lastComponent("num_batches_tracked")
 
+    /// Whether `name` is in the set.
     public func matches(_ name: String) -> Bool {
         switch self {
         case let .exact(text): return name == text
