@@ -55,7 +55,7 @@ let package = Package(
             path: "Sources/CadenceBench"
         ),
         .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"]),
-        .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"]),
+        .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
         .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
         .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN"]),
