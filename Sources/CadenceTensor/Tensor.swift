@@ -1,0 +1,171 @@
+/// An n-dimensional array of Float32 values with reverse-mode autograd.
+///
+/// A tensor is a view: `shape`, `strides` and `offset` say where its elements lie in a shared
+/// `TensorStorage`. Movement operations (`reshape`, `permute`, `slice`, `expand`, ...) return new
+/// views of the same storage; every other operation writes a new contiguous tensor. Kernels that
+/// need dense memory call `contiguous()`, which copies only when the view is not dense already.
+///
+/// `Tensor` is a class: gradients accumulate into `grad` of the very object that `requiresGrad`.
+public final class Tensor: @unchecked Sendable {
+    /// The memory this tensor reads; shared with its views.
+    public let storage: TensorStorage
+    /// Size of each dimension; empty for a scalar.
+    public let shape: [Int]
+    /// Elements to step in `storage` per step along each dimension (0 along broadcast dimensions).
+    public let strides: [Int]
+    /// Index in `storage` of the first element.
+    public let offset: Int
+
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); results of
+    /// operations on such tensors require gradients automatically while gradients are enabled.
+    public var requiresGrad: Bool
+    /// Gradient accumulated by `backward()` calls on losses computed from this leaf tensor.
+    public var grad: Tensor?
+    /// How this tensor was computed, for the backward pass; nil for leaves and in no-grad scopes.
+    var gradNode: GradNode?
+
+    /// A view of `storage`.
+    public init(storage: TensorStorage, shape: [Int], strides: [Int], offset: Int = 0, requiresGrad: Bool = false) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A new contiguous tensor whose elements are still to be written.
+    static func uninitialized(_ shape: [Int]) -> Tensor {
+        Tensor(storage: TensorStorage(count: Shape.count(shape)), shape: shape, strides: Shape.contiguousStrides(shape))
+    }
+
+    /// A new contiguous tensor of `shape` whose elements `initializer` writes, in row-major order.
+    /// This is how kernels produce their outputs.
+    public convenience init(
+        shape: [Int], unsafeUninitializedCapacityInitializer initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void
+    ) rethrows {
+        let storage = TensorStorage(count: Shape.count(shape))
+        try initializer(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
+        self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape))
+    }
+
+    /// A new contiguous tensor holding `values` in row-major order.
+    public convenience init(shape: [Int], values: [Float]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw TensorError("Tensor(shape:values:)", "negative size in shape \(shape)") }
+        guard Shape.count(shape) == values.count else {
+            throw TensorError("Tensor(shape:values:)", "shape \(shape) holds \(Shape.count(shape)) values, got \(values.count)")
+        }
+        self.init(shape: shape) { buffer in
+            values.withUnsafeBufferPointer { source in
+                if let from = source.baseAddress, let to = buffer.baseAddress { to.update(from: from, count: source.count) }
+            }
+        }
+    }
+
+    /// A scalar (rank-0) tensor.
+    public convenience init(_ value: Float) {
+        self.init(shape: []) { $0[0] = value }
+    }
+
+    /// Number of elements.
+    public var count: Int { Shape.count(shape) }
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// Whether the elements are densely packed in row-major order from `offset`.
+    public var isContiguous: Bool {
+        var expected = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
+            if strides[d] != expected { return false }
+            expected *= shape[d]
+        }
+        return true
+    }
+
+    /// This tensor if it is dense, otherwise a dense copy. Gradients flow through.
+    public func contiguous() -> Tensor {
+        if isContiguous { return self }
+        return copy(operation: "contiguous")
+    }
+
+    /// A dense copy that shares no memory with this tensor. Gradients flow through.
+    public func clone() -> Tensor { copy(operation: "clone") }
+
+    private func copy(operation: String) -> Tensor {
+        Tensor.map(self) { $0 }.recording(operation, inputs: [self]) { grad in [grad] }
+    }
+
+    /// A view of the same memory that is cut from the autograd graph.
+    public func detach() -> Tensor {
+        Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+    }
+
+    /// Calls `body` with the elements in row-major order (copying first if the view is not dense).
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        let dense = isContiguous ? self : Tensor.withNoGrad { contiguous() }
+        return try withExtendedLifetime(dense) {
+            try body(UnsafeBufferPointer(start: dense.storage.pointer + dense.offset, count: dense.count))
+        }
+    }
+
+    /// Calls `body` with this tensor's own memory, for in-place updates outside autograd (optimizer
+    /// steps, running statistics). Throws if the tensor is not contiguous, since writes would then
+    /// miss or repeat elements.
+    public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) throws -> R {
+        guard isContiguous else {
+            throw TensorError("withUnsafeMutableBufferPointer", "tensor of shape \(shape) is not contiguous")
+        }
+        return try withExtendedLifetime(self) {
+            try body(UnsafeMutableBufferPointer(start: storage.pointer + offset, count: count))
+        }
+    }
+
+    /// The elements in row-major order.
+    public func toArray() -> [Float] {
+        withUnsafeBufferPointer { Array($0) }
+    }
+
+    /// The value of a one-element tensor.
+    public func item() throws -> Float {
+        guard count == 1 else { throw TensorError("item", "tensor of shape \(shape) has \(count) elements, not 1") }
+        return storage.pointer[offset]
+    }
+
+    /// The element at a multi-index (one entry per dimension).
+    public func value(at index: [Int]) throws -> Float {
+        guard index.count == rank else {
+            throw TensorError("value(at:)", "index \(index) has \(index.count) entries for a tensor of rank \(rank)")
+        }
+        var position = offset
+        for d in 0..<rank {
+            guard index[d] >= 0, index[d] < shape[d] else {
+                throw TensorError("value(at:)", "index \(index) is out of range for shape \(shape)")
+            }
+            position += index[d] * strides[d]
+        }
+        return storage.pointer[position]
+    }
+
+    /// Copies `source` (broadcast to this shape) into this tensor's memory, in place and outside
+    /// autograd. Writing through a view changes the tensor it views.
+    public func assign(_ source: Tensor) throws {
+        guard (try? Shape.broadcast(source.shape, shape, "assign")) == shape else {
+            throw TensorError("assign", "cannot write a tensor of shape \(source.shape) into shape \(shape)")
+        }
+        let sourceStrides = Shape.broadcastStrides(source.shape, source.strides, to: shape)
+        let to = storage.pointer, from = source.storage.pointer
+        withExtendedLifetime(source) {
+            StridedWalk.rows(shape, [strides, sourceStrides], [offset, source.offset]) { offs, n, s in
+                let pt = to + offs[0], pf = from + offs[1], st = s[0], sf = s[1]
+                for j in 0..<n { pt[j * st] = pf[j * sf] }
+            }
+        }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// Shape, and the values when there are few of them.
+    public var description: String {
+        let values = count <= 16 ? " \(toArray())" : ""
+        return "Tensor(shape: \(shape))" + values
+    }
+}
