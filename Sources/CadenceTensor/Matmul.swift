@@ -8,6 +8,7 @@ extension Tensor {
         guard rank >= 1, other.rank >= 1 else {
             throw TensorError("matmul", "needs tensors of rank 1 or more, got shapes \(shape) and \(other.shape)")
         }
+        if rank == 1 && other.rank == 1 { return try unsqueeze(0).matmul(other.unsqueeze(1)).reshape([]) }
         if rank == 1 { return try unsqueeze(0).matmul(other).squeeze(-2) }
         if other.rank == 1 { return try matmul(other.unsqueeze(-1)).squeeze(-1) }
         let a = self, b = other
