@@ -54,7 +54,7 @@ let package = Package(
             ],
             path: "Sources/CadenceBench"
         ),
-        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"]),
+        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"]),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
         .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN"]),

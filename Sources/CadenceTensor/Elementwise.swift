@@ -6,7 +6,7 @@ extension Tensor {
     /// Elementwise sum, broadcasting NumPy-style.
     public func add(_ other: Tensor) throws -> Tensor {
         let (a, b) = (self, other)
-        return try Tensor.map(a, b, "add", +).recording("add", inputs: [a, b]) { g in
+        return try Tensor.map(a, b, "add", Add()).recording("add", inputs: [a, b]) { g in
             [try g.sum(toShape: a.shape), try g.sum(toShape: b.shape)]
         }
     }
@@ -14,7 +14,7 @@ extension Tensor {
     /// Elementwise difference, broadcasting NumPy-style.
     public func sub(_ other: Tensor) throws -> Tensor {
         let (a, b) = (self, other)
-        return try Tensor.map(a, b, "sub", -).recording("sub", inputs: [a, b]) { g in
+        return try Tensor.map(a, b, "sub", Subtract()).recording("sub", inputs: [a, b]) { g in
             [try g.sum(toShape: a.shape), b.requiresGrad ? try g.neg().sum(toShape: b.shape) : nil]
         }
     }
@@ -22,17 +22,17 @@ extension Tensor {
     /// Elementwise product, broadcasting NumPy-style.
     public func mul(_ other: Tensor) throws -> Tensor {
         let (a, b) = (self, other)
-        return try Tensor.map(a, b, "mul", *).recording("mul", inputs: [a, b]) { g in
-            [a.requiresGrad ? try Tensor.map(g, b, "mul", *).sum(toShape: a.shape) : nil,
-             b.requiresGrad ? try Tensor.map(g, a, "mul", *).sum(toShape: b.shape) : nil]
+        return try Tensor.map(a, b, "mul", Multiply()).recording("mul", inputs: [a, b]) { g in
+            [a.requiresGrad ? try Tensor.map(g, b, "mul", Multiply()).sum(toShape: a.shape) : nil,
+             b.requiresGrad ? try Tensor.map(g, a, "mul", Multiply()).sum(toShape: b.shape) : nil]
         }
     }
 
     /// Elementwise quotient, broadcasting NumPy-style.
     public func div(_ other: Tensor) throws -> Tensor {
         let (a, b) = (self, other)
-        return try Tensor.map(a, b, "div", /).recording("div", inputs: [a, b]) { g in
-            [a.requiresGrad ? try Tensor.map(g, b, "div", /).sum(toShape: a.shape) : nil,
+        return try Tensor.map(a, b, "div", Divide()).recording("div", inputs: [a, b]) { g in
+            [a.requiresGrad ? try Tensor.map(g, b, "div", Divide()).sum(toShape: a.shape) : nil,
              b.requiresGrad ? try Tensor.map(g, a, b, "div") { g, a, b in -g * a / (b * b) }.sum(toShape: b.shape) : nil]
         }
     }
@@ -53,7 +53,7 @@ extension Tensor {
         return out.recording(name, inputs: [a, b]) { g in
             // Share of the gradient that goes to `a`: 1, 0, or 1/2 on ties.
             let share = try Tensor.map(a, b, name) { x, y in pickSelf(x, y) ? 1 : (x == y ? 0.5 : 0) }
-            return [a.requiresGrad ? try Tensor.map(g, share, name, *).sum(toShape: a.shape) : nil,
+            return [a.requiresGrad ? try Tensor.map(g, share, name, Multiply()).sum(toShape: a.shape) : nil,
                     b.requiresGrad ? try Tensor.map(g, share, name) { g, s in g * (1 - s) }.sum(toShape: b.shape) : nil]
         }
     }
@@ -73,10 +73,15 @@ extension Tensor {
     }
 }
 
+struct Add: BinaryFunction { func callAsFunction(_ x: Float, _ y: Float) -> Float { x + y } }
+struct Subtract: BinaryFunction { func callAsFunction(_ x: Float, _ y: Float) -> Float { x - y } }
+struct Multiply: BinaryFunction { func callAsFunction(_ x: Float, _ y: Float) -> Float { x * y } }
+struct Divide: BinaryFunction { func callAsFunction(_ x: Float, _ y: Float) -> Float { x / y } }
+
 // MARK: - Comparisons (masks of 0 and 1, not differentiable)
 
 extension Tensor {
-    private func compare(_ other: Tensor, _ name: String, _ test: (Float, Float) -> Bool) throws -> Tensor {
+    private func compare(_ other: Tensor, _ name: String, _ test: @escaping (Float, Float) -> Bool) throws -> Tensor {
         try Tensor.map(self, other, name) { test($0, $1) ? 1 : 0 }
     }
 
@@ -109,74 +114,155 @@ extension Tensor {
 
 // MARK: - Unary operations
 
+/// A differentiable elementwise function: its value, and its derivative given the input `x` and the
+/// output `y = f(x)` (whichever is cheaper to use). Ops written as such a struct run in vectorised
+/// loops forward and backward.
+protocol ElementwiseFunction: UnaryFunction {
+    func derivative(_ x: Float, _ y: Float) -> Float
+}
+
+/// The backward of an `ElementwiseFunction`: `gradOutput * f'(x)`.
+private struct ChainRule<F: ElementwiseFunction>: TernaryFunction {
+    let f: F
+    func callAsFunction(_ g: Float, _ x: Float, _ y: Float) -> Float { g * f.derivative(x, y) }
+}
+
+/// An elementwise function given as two closures.
+private struct ClosureFunction: ElementwiseFunction {
+    let value: (Float) -> Float
+    let slope: (Float, Float) -> Float
+    func callAsFunction(_ x: Float) -> Float { value(x) }
+    func derivative(_ x: Float, _ y: Float) -> Float { slope(x, y) }
+}
+
 extension Tensor {
-    /// Applies `f` elementwise; the backward multiplies the incoming gradient by
-    /// `derivative(x, y)`, where `x` is the input element and `y = f(x)`.
-    ///
-    /// This is the shortest way to add a differentiable elementwise operation.
-    @inline(__always)
-    public func unary(
-        _ name: String, _ f: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float
-    ) -> Tensor {
+    /// Applies `f` elementwise, recording `f`'s derivative for the backward pass.
+    func unary<F: ElementwiseFunction>(_ name: String, _ f: F) -> Tensor {
         let x = self
         let y = Tensor.map(x, f)
         let output = y.detach()
-        return y.recording(name, inputs: [x]) { g in
-            [try Tensor.map(g, x, output, name) { g, x, y in g * derivative(x, y) }]
-        }
+        return y.recording(name, inputs: [x]) { g in [try Tensor.map(g, x, output, name, ChainRule(f: f))] }
+    }
+
+    /// Applies `f` elementwise; the backward multiplies the incoming gradient by
+    /// `derivative(x, y)`, where `x` is the input element and `y = f(x)`.
+    ///
+    /// The shortest way to add a differentiable elementwise operation from another module (closures
+    /// cost a call per element; the built-in operations use vectorised structs instead).
+    public func unary(
+        _ name: String, _ f: @escaping (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float
+    ) -> Tensor {
+        unary(name, ClosureFunction(value: f, slope: derivative))
     }
 
     /// `-self`.
-    public func neg() -> Tensor { unary("neg", { -$0 }, derivative: { _, _ in -1 }) }
+    public func neg() -> Tensor { unary("neg", Negate()) }
     /// `e^self`.
-    public func exp() -> Tensor { unary("exp", { Foundation.exp($0) }, derivative: { _, y in y }) }
+    public func exp() -> Tensor { unary("exp", Exp()) }
     /// Natural logarithm.
-    public func log() -> Tensor { unary("log", { Foundation.log($0) }, derivative: { x, _ in 1 / x }) }
+    public func log() -> Tensor { unary("log", Log()) }
     /// Square root.
-    public func sqrt() -> Tensor { unary("sqrt", { $0.squareRoot() }, derivative: { _, y in 0.5 / y }) }
+    public func sqrt() -> Tensor { unary("sqrt", SquareRoot()) }
     /// `1 / sqrt(self)`.
-    public func rsqrt() -> Tensor { unary("rsqrt", { 1 / $0.squareRoot() }, derivative: { _, y in -0.5 * y * y * y }) }
+    public func rsqrt() -> Tensor { unary("rsqrt", ReciprocalSquareRoot()) }
     /// Absolute value (gradient 0 at 0, as PyTorch).
-    public func abs() -> Tensor {
-        unary("abs", { Swift.abs($0) }, derivative: { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) })
-    }
+    public func abs() -> Tensor { unary("abs", Absolute()) }
     /// `self * self`.
-    public func square() -> Tensor { unary("square", { $0 * $0 }, derivative: { x, _ in 2 * x }) }
+    public func square() -> Tensor { unary("square", Square()) }
     /// `self` raised to a constant power.
-    public func pow(_ exponent: Float) -> Tensor {
-        unary("pow", { Foundation.pow($0, exponent) },
-              derivative: { x, _ in exponent == 0 ? 0 : exponent * Foundation.pow(x, exponent - 1) })
-    }
+    public func pow(_ exponent: Float) -> Tensor { unary("pow", Power(exponent: exponent)) }
     /// Limits every element to `[min, max]` (either bound optional); the gradient passes where the
     /// input lies inside the closed range, as PyTorch.
     public func clamp(min low: Float? = nil, max high: Float? = nil) -> Tensor {
-        let lo = low ?? -.infinity, hi = high ?? .infinity
-        return unary("clamp", { Swift.min(Swift.max($0, lo), hi) },
-                     derivative: { x, _ in x >= lo && x <= hi ? 1 : 0 })
+        unary("clamp", Clamp(low: low ?? -.infinity, high: high ?? .infinity))
     }
 
     /// `self + value`.
-    public func add(_ value: Float) -> Tensor { unary("add", { $0 + value }, derivative: { _, _ in 1 }) }
+    public func add(_ value: Float) -> Tensor { unary("add", AddScalar(value: value)) }
     /// `self - value`.
-    public func sub(_ value: Float) -> Tensor { unary("sub", { $0 - value }, derivative: { _, _ in 1 }) }
+    public func sub(_ value: Float) -> Tensor { unary("sub", AddScalar(value: -value)) }
     /// `self * value`.
-    public func mul(_ value: Float) -> Tensor { unary("mul", { $0 * value }, derivative: { _, _ in value }) }
+    public func mul(_ value: Float) -> Tensor { unary("mul", MultiplyScalar(value: value)) }
     /// `self / value`.
-    public func div(_ value: Float) -> Tensor { unary("div", { $0 / value }, derivative: { _, _ in 1 / value }) }
+    public func div(_ value: Float) -> Tensor { unary("div", DivideByScalar(value: value)) }
     /// `value - self`.
-    public func reverseSub(_ value: Float) -> Tensor { unary("rsub", { value - $0 }, derivative: { _, _ in -1 }) }
+    public func reverseSub(_ value: Float) -> Tensor { unary("rsub", SubtractFromScalar(value: value)) }
     /// `value / self`.
-    public func reverseDiv(_ value: Float) -> Tensor {
-        unary("rdiv", { value / $0 }, derivative: { x, _ in -value / (x * x) })
-    }
+    public func reverseDiv(_ value: Float) -> Tensor { unary("rdiv", DivideScalar(value: value)) }
     /// Elementwise `max(self, value)`; ties split the gradient as `maximum`.
-    public func maximum(_ value: Float) -> Tensor {
-        unary("maximum", { Swift.max($0, value) }, derivative: { x, _ in x > value ? 1 : (x == value ? 0.5 : 0) })
-    }
+    public func maximum(_ value: Float) -> Tensor { unary("maximum", ScalarExtremum(value: value, larger: true)) }
     /// Elementwise `min(self, value)`; ties split the gradient as `minimum`.
-    public func minimum(_ value: Float) -> Tensor {
-        unary("minimum", { Swift.min($0, value) }, derivative: { x, _ in x < value ? 1 : (x == value ? 0.5 : 0) })
-    }
+    public func minimum(_ value: Float) -> Tensor { unary("minimum", ScalarExtremum(value: value, larger: false)) }
+}
+
+private struct Negate: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { -x }
+    func derivative(_ x: Float, _ y: Float) -> Float { -1 }
+}
+private struct Exp: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { Foundation.exp(x) }
+    func derivative(_ x: Float, _ y: Float) -> Float { y }
+}
+private struct Log: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { Foundation.log(x) }
+    func derivative(_ x: Float, _ y: Float) -> Float { 1 / x }
+}
+private struct SquareRoot: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { x.squareRoot() }
+    func derivative(_ x: Float, _ y: Float) -> Float { 0.5 / y }
+}
+private struct ReciprocalSquareRoot: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { 1 / x.squareRoot() }
+    func derivative(_ x: Float, _ y: Float) -> Float { -0.5 * y * y * y }
+}
+private struct Absolute: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { Swift.abs(x) }
+    func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }
+}
+private struct Square: ElementwiseFunction {
+    func callAsFunction(_ x: Float) -> Float { x * x }
+    func derivative(_ x: Float, _ y: Float) -> Float { 2 * x }
+}
+private struct Power: ElementwiseFunction {
+    let exponent: Float
+    func callAsFunction(_ x: Float) -> Float { Foundation.pow(x, exponent) }
+    func derivative(_ x: Float, _ y: Float) -> Float { exponent == 0 ? 0 : exponent * Foundation.pow(x, exponent - 1) }
+}
+private struct Clamp: ElementwiseFunction {
+    let low: Float, high: Float
+    func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, low), high) }
+    func derivative(_ x: Float, _ y: Float) -> Float { x >= low && x <= high ? 1 : 0 }
+}
+private struct AddScalar: ElementwiseFunction {
+    let value: Float
+    func callAsFunction(_ x: Float) -> Float { x + value }
+    func derivative(_ x: Float, _ y: Float) -> Float { 1 }
+}
+private struct MultiplyScalar: ElementwiseFunction {
+    let value: Float
+    func callAsFunction(_ x: Float) -> Float { x * value }
+    func derivative(_ x: Float, _ y: Float) -> Float { value }
+}
+private struct DivideByScalar: ElementwiseFunction {
+    let value: Float
+    func callAsFunction(_ x: Float) -> Float { x / value }
+    func derivative(_ x: Float, _ y: Float) -> Float { 1 / value }
+}
+private struct SubtractFromScalar: ElementwiseFunction {
+    let value: Float
+    func callAsFunction(_ x: Float) -> Float { value - x }
+    func derivative(_ x: Float, _ y: Float) -> Float { -1 }
+}
+private struct DivideScalar: ElementwiseFunction {
+    let value: Float
+    func callAsFunction(_ x: Float) -> Float { value / x }
+    func derivative(_ x: Float, _ y: Float) -> Float { -value / (x * x) }
+}
+private struct ScalarExtremum: ElementwiseFunction {
+    let value: Float
+    let larger: Bool
+    func callAsFunction(_ x: Float) -> Float { larger ? Swift.max(x, value) : Swift.min(x, value) }
+    func derivative(_ x: Float, _ y: Float) -> Float { x == value ? 0.5 : ((x > value) == larger ? 1 : 0) }
 }
 
 // MARK: - Operators

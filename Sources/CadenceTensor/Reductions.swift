@@ -43,17 +43,61 @@ extension Tensor {
     /// Sum over `axes` (every axis when nil).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
         let x = self
-        let plan = try ReductionPlan(x, axes: axes, "sum")
-        let values = plan.reduce { p, n in
-            // Double accumulation keeps long sums close to PyTorch's pairwise summation.
-            var total = 0.0
-            for i in 0..<n { total += Double(p[i]) }
-            return Float(total)
+        let reduced = try axes.map { try Shape.axes($0, rank: rank, "sum") } ?? Array(0..<rank)
+        let keptShape = (0..<rank).map { reduced.contains($0) ? 1 : shape[$0] }
+        let out: Tensor
+        if let block = sumOverDenseBlock(reduced) {
+            out = try block.reshape(keepDims ? keptShape : try Shape.reducedShape(shape, axes: reduced))
+        } else {
+            let plan = try ReductionPlan(x, axes: reduced, "sum")
+            let values = plan.reduce { p, n in
+                // Double accumulation keeps long sums close to PyTorch's pairwise summation.
+                var total = 0.0
+                for i in 0..<n { total += Double(p[i]) }
+                return Float(total)
+            }
+            out = try Tensor(shape: keepDims ? plan.keptShape : plan.droppedShape, values: values)
         }
-        let out = try Tensor(shape: keepDims ? plan.keptShape : plan.droppedShape, values: values)
         return out.recording("sum", inputs: [x]) { g in
-            [try g.reshape(plan.keptShape).expand(x.shape)]
+            [try g.reshape(keptShape).expand(x.shape)]
         }
+    }
+
+    /// Sums a dense tensor over a run of neighbouring axes that is not innermost, viewing it as
+    /// `[outer, reduced, inner]` and adding whole inner rows, so no transposed copy is made (the
+    /// gradient of a broadcast bias, statistics over `N, T, H, W` of channels-last data).
+    /// Nil when the layout does not fit.
+    private func sumOverDenseBlock(_ reduced: [Int]) -> Tensor? {
+        guard isContiguous, let first = reduced.first, let last = reduced.last,
+              last - first + 1 == reduced.count, last < rank - 1 else { return nil }
+        let outer = Shape.count(Array(shape[..<first]))
+        let count = Shape.count(Array(shape[first...last]))
+        let inner = Shape.count(Array(shape[(last + 1)...]))
+        let source = UnsafePointer(storage.pointer + offset)
+        let result = Tensor.uninitialized([outer * inner])
+        let to = result.storage.pointer
+        // Work items: (outer index, block of inner columns), so that small `outer` still splits.
+        let columnBlock = 1024
+        let blocks = (inner + columnBlock - 1) / columnBlock
+        let items = outer * blocks
+        let pieces = outer * count * inner >= StridedWalk.parallelThreshold ? Swift.min(Parallel.threadCount, items) : 1
+        Parallel.forEach(pieces) { piece in
+            var totals = [Double](repeating: 0, count: Swift.min(columnBlock, inner))
+            for item in (items * piece / pieces)..<(items * (piece + 1) / pieces) {
+                let o = item / blocks, start = (item % blocks) * columnBlock
+                let width = Swift.min(columnBlock, inner - start)
+                totals.withUnsafeMutableBufferPointer { acc in
+                    for j in 0..<width { acc[j] = 0 }
+                    for r in 0..<count {
+                        let row = source + (o * count + r) * inner + start
+                        for j in 0..<width { acc[j] += Double(row[j]) }
+                    }
+                    for j in 0..<width { to[o * inner + start + j] = Float(acc[j]) }
+                }
+            }
+        }
+        withExtendedLifetime(self) {}
+        return result
     }
 
     /// Sum over one axis.

@@ -91,10 +91,29 @@ enum StridedWalk {
 
 // MARK: - Elementwise maps into new contiguous tensors
 
+/// Elementwise functions the map kernels are generic over. Generic specialisation (unlike a closure
+/// passed across the thread pool) inlines the function into the loop, which then vectorises.
+protocol UnaryFunction { func callAsFunction(_ x: Float) -> Float }
+protocol BinaryFunction { func callAsFunction(_ x: Float, _ y: Float) -> Float }
+protocol TernaryFunction { func callAsFunction(_ x: Float, _ y: Float, _ z: Float) -> Float }
+
+/// Closure adapters for the cold paths (comparisons, rarely used gradients).
+struct UnaryClosure: UnaryFunction {
+    let body: (Float) -> Float
+    func callAsFunction(_ x: Float) -> Float { body(x) }
+}
+struct BinaryClosure: BinaryFunction {
+    let body: (Float, Float) -> Float
+    func callAsFunction(_ x: Float, _ y: Float) -> Float { body(x, y) }
+}
+struct TernaryClosure: TernaryFunction {
+    let body: (Float, Float, Float) -> Float
+    func callAsFunction(_ x: Float, _ y: Float, _ z: Float) -> Float { body(x, y, z) }
+}
+
 extension Tensor {
     /// `f` applied to every element, into a new contiguous tensor.
-    @inline(__always)
-    static func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+    static func map<F: UnaryFunction>(_ x: Tensor, _ f: F) -> Tensor {
         let out = Tensor.uninitialized(x.shape)
         let o = out.storage.pointer
         let a = x.storage.pointer
@@ -112,9 +131,10 @@ extension Tensor {
         return out
     }
 
+    static func map(_ x: Tensor, _ f: @escaping (Float) -> Float) -> Tensor { map(x, UnaryClosure(body: f)) }
+
     /// `f` over two tensors broadcast against each other, into a new contiguous tensor.
-    @inline(__always)
-    static func map(_ x: Tensor, _ y: Tensor, _ operation: String, _ f: (Float, Float) -> Float) throws -> Tensor {
+    static func map<F: BinaryFunction>(_ x: Tensor, _ y: Tensor, _ operation: String, _ f: F) throws -> Tensor {
         let shape = x.shape == y.shape ? x.shape : try Shape.broadcast(x.shape, y.shape, operation)
         let out = Tensor.uninitialized(shape)
         let sx = x.shape == shape ? x.strides : Shape.broadcastStrides(x.shape, x.strides, to: shape)
@@ -140,10 +160,12 @@ extension Tensor {
         return out
     }
 
+    static func map(_ x: Tensor, _ y: Tensor, _ operation: String, _ f: @escaping (Float, Float) -> Float) throws -> Tensor {
+        try map(x, y, operation, BinaryClosure(body: f))
+    }
+
     /// `f` over three tensors broadcast against each other, into a new contiguous tensor.
-    static func map(
-        _ x: Tensor, _ y: Tensor, _ z: Tensor, _ operation: String, _ f: (Float, Float, Float) -> Float
-    ) throws -> Tensor {
+    static func map<F: TernaryFunction>(_ x: Tensor, _ y: Tensor, _ z: Tensor, _ operation: String, _ f: F) throws -> Tensor {
         let shape = try Shape.broadcast(Shape.broadcast(x.shape, y.shape, operation), z.shape, operation)
         let out = Tensor.uninitialized(shape)
         let strides = [out.strides] + [x, y, z].map { Shape.broadcastStrides($0.shape, $0.strides, to: shape) }
@@ -160,5 +182,11 @@ extension Tensor {
             }
         }
         return out
+    }
+
+    static func map(
+        _ x: Tensor, _ y: Tensor, _ z: Tensor, _ operation: String, _ f: @escaping (Float, Float, Float) -> Float
+    ) throws -> Tensor {
+        try map(x, y, z, operation, TernaryClosure(body: f))
     }
 }

@@ -91,7 +91,43 @@ public final class Tensor: @unchecked Sendable {
     public func clone() -> Tensor { copy(operation: "clone") }
 
     private func copy(operation: String) -> Tensor {
-        Tensor.map(self) { $0 }.recording(operation, inputs: [self]) { grad in [grad] }
+        let dense = transposedCopy() ?? Tensor.map(self, Identity())
+        return dense.recording(operation, inputs: [self]) { grad in [grad] }
+    }
+
+    /// A dense copy made in square tiles, for views whose innermost dimension is not the one
+    /// adjacent in memory (a permute that moves channels): copying row by row would read each
+    /// cache line once per row. Nil when the plain row copy is fine.
+    private func transposedCopy() -> Tensor? {
+        let out = Tensor.uninitialized(shape)
+        let (dims, steps) = StridedWalk.coalesce(shape, [out.strides, strides])
+        let last = dims.count - 1
+        guard last >= 1, steps[1][last] != 1, dims[last] >= 8,
+              let k = (0..<last).first(where: { steps[1][$0] == 1 && dims[$0] >= 8 }) else { return nil }
+        let rows = dims[k], columns = dims[last]
+        let dstRow = steps[0][k], srcColumn = steps[1][last]
+        var outerShape = dims
+        outerShape[k] = 1
+        outerShape[last] = 1
+        let to = out.storage.pointer, from = storage.pointer
+        let tile = 16
+        withExtendedLifetime(self) {
+            StridedWalk.rows(outerShape, steps, [0, offset]) { offs, n, s in
+                for j in 0..<n {
+                    let dst = to + offs[0] + j * s[0], src = from + offs[1] + j * s[1]
+                    for r0 in stride(from: 0, to: rows, by: tile) {
+                        let r1 = Swift.min(r0 + tile, rows)
+                        for c0 in stride(from: 0, to: columns, by: tile) {
+                            let c1 = Swift.min(c0 + tile, columns)
+                            for r in r0..<r1 {
+                                for c in c0..<c1 { dst[r * dstRow + c] = src[r + c * srcColumn] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// A view of the same memory that is cut from the autograd graph.
@@ -168,4 +204,8 @@ extension Tensor: CustomStringConvertible {
         let values = count <= 16 ? " \(toArray())" : ""
         return "Tensor(shape: \(shape))" + values
     }
+}
+
+private struct Identity: UnaryFunction {
+    func callAsFunction(_ x: Float) -> Float { x }
 }
