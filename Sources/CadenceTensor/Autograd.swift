@@ -37,6 +37,22 @@ extension Tensor {
     ///
     /// `backward` must not capture this output tensor itself (that would be a reference cycle);
     /// capture `output.detach()` instead, which shares the memory.
+    ///
+    /// A new operation is a forward computation followed by this call:
+    ///
+    ///     extension Tensor {
+    ///         /// `x * x * x`.
+    ///         public func cube() throws -> Tensor {
+    ///             let x = self
+    ///             let input = x.contiguous()
+    ///             let y = input.withUnsafeBufferPointer { source in
+    ///                 Tensor(shape: x.shape) { out in
+    ///                     for i in 0..<out.count { out[i] = source[i] * source[i] * source[i] }
+    ///                 }
+    ///             }
+    ///             return y.recording("cube", inputs: [x]) { g in [try g * x.square().mul(3)] }
+    ///         }
+    ///     }
     @discardableResult
     public func recording(
         _ operation: String, inputs: [Tensor], backward: @escaping (_ gradOutput: Tensor) throws -> [Tensor?]

@@ -39,9 +39,10 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A new contiguous tensor of `shape` whose elements `initializer` writes, in row-major order.
-    /// This is how kernels produce their outputs.
+    /// The buffer starts uninitialised (and 64-byte aligned): `initializer` must write every
+    /// element. This is how kernels produce their outputs.
     public convenience init(
-        shape: [Int], unsafeUninitializedCapacityInitializer initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void
+        shape: [Int], initializingWith initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void
     ) rethrows {
         let storage = TensorStorage(count: Shape.count(shape))
         try initializer(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))

@@ -46,6 +46,16 @@ import Testing
         #expect(throws: TensorError.self) { try x.permute([0, 0, 1]) }
     }
 
+    @Test func contiguousCopyOfChannelMovingPermute() throws {
+        // Moving the innermost dimension outward takes the tiled copy path.
+        let t = Oracle.tensor([3, 20, 17], seed: 10)
+        let y = try t.permute([2, 0, 1]).contiguous()
+        #expect(y.isContiguous)
+        #expect(y.toArray() == Oracle.indices([17, 3, 20]).map { Oracle.at(t, [$0[1], $0[2], $0[0]]) })
+        let z = try t.slice(axis: 1, start: 1, step: 2).transpose(1, 2).contiguous()
+        #expect(z.toArray() == Oracle.indices([3, 17, 10]).map { Oracle.at(t, [$0[0], 1 + 2 * $0[2], $0[1]]) })
+    }
+
     @Test func sliceWithStepAndNegativeStart() throws {
         let y = try x.slice(axis: 2, start: -3, step: 2)  // columns 1, 3
         #expect(y.shape == [2, 3, 2])
