@@ -1,14 +1,60 @@
+import Foundation
+
 /// One recorded operation of the autograd tape: the tensors it read and how to turn the gradient of
 /// its output into gradients of those inputs.
 final class GradNode {
     let operation: String
-    let inputs: [Tensor]
-    let backward: (Tensor) throws -> [Tensor?]
+    private(set) var inputs: [Tensor]
+    /// Optional only so that `deinit` can hand it to `GraphTeardown`.
+    private(set) var backward: ((Tensor) throws -> [Tensor?])?
 
     init(operation: String, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) {
         self.operation = operation
         self.inputs = inputs
         self.backward = backward
+    }
+
+    deinit { GraphTeardown.release(&inputs, &backward) }
+}
+
+/// Frees the tensors of a dropped graph one by one instead of recursively: each tensor's node holds
+/// its inputs, so a graph thousands of operations deep would otherwise be freed through a chain of
+/// nested deinitialisers as deep as the graph, overflowing small thread stacks.
+private enum GraphTeardown {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var pending: [Garbage] = []
+    nonisolated(unsafe) private static var draining = false
+
+    /// What a node held: its inputs, and its backward closure (which captures inputs too).
+    private struct Garbage {
+        var tensors: [Tensor]
+        var backward: ((Tensor) throws -> [Tensor?])?
+    }
+
+    /// Takes `tensors` and `backward` (leaving them empty, so the node holds no reference that
+    /// would be freed recursively after its deinitialiser) and frees them unless an outer call is
+    /// already doing so.
+    static func release(_ tensors: inout [Tensor], _ backward: inout ((Tensor) throws -> [Tensor?])?) {
+        lock.lock()
+        pending.append(Garbage(tensors: tensors, backward: backward))
+        tensors = []
+        backward = nil
+        if draining {
+            // An outer call on some thread is already emptying `pending`; it frees these too.
+            lock.unlock()
+            return
+        }
+        draining = true
+        while true {
+            guard var garbage = pending.popLast() else { break }
+            lock.unlock()
+            // Dropping the last references here runs deinitialisers that only append to `pending`.
+            garbage.tensors.removeAll()
+            garbage.backward = nil
+            lock.lock()
+        }
+        draining = false
+        lock.unlock()
     }
 }
 
@@ -100,7 +146,8 @@ extension Tensor {
                     tensor.grad = try tensor.grad.map { try $0 + grad } ?? grad.clone()
                     continue
                 }
-                let inputGrads = try node.backward(grad)
+                guard let propagate = node.backward else { continue }
+                let inputGrads = try propagate(grad)
                 guard inputGrads.count == node.inputs.count else {
                     throw TensorError("backward", "\(node.operation) returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
                 }

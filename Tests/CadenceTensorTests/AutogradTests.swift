@@ -58,6 +58,26 @@ import Testing
         #expect(x.grad?.toArray() == [2, 2])
     }
 
+    @Test func deepGraphsBackpropagateAndFreeOnSmallStacks() throws {
+        // 20k chained operations on a thread with a 256 KiB stack: recursion proportional to the
+        // depth in backward or in freeing the graph would crash here.
+        let finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var gradient: [Float] = []
+        let thread = Thread {
+            let x = Tensor.ones([1], requiresGrad: true)
+            var y = x
+            for _ in 0..<20_000 { y = y * 1 }
+            try? y.sum().backward()
+            y = Tensor(0)
+            gradient = x.grad?.toArray() ?? []
+            finished.signal()
+        }
+        thread.stackSize = 256 << 10
+        thread.start()
+        finished.wait()
+        #expect(gradient == [1])
+    }
+
     @Test func customOperationThroughRecording() throws {
         // The extension point other files use: forward by hand, then `recording` with a backward.
         func cube(_ x: Tensor) -> Tensor {
