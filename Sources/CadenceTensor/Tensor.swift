@@ -181,22 +181,6 @@ public final class Tensor: @unchecked Sendable {
         }
         return storage.pointer[position]
     }
-
-    /// Copies `source` (broadcast to this shape) into this tensor's memory, in place and outside
-    /// autograd. Writing through a view changes the tensor it views.
-    public func assign(_ source: Tensor) throws {
-        guard (try? Shape.broadcast(source.shape, shape, "assign")) == shape else {
-            throw TensorError("assign", "cannot write a tensor of shape \(source.shape) into shape \(shape)")
-        }
-        let sourceStrides = Shape.broadcastStrides(source.shape, source.strides, to: shape)
-        let to = storage.pointer, from = source.storage.pointer
-        withExtendedLifetime(source) {
-            StridedWalk.rows(shape, [strides, sourceStrides], [offset, source.offset]) { offs, n, s in
-                let pt = to + offs[0], pf = from + offs[1], st = s[0], sf = s[1]
-                for j in 0..<n { pt[j * st] = pf[j * sf] }
-            }
-        }
-    }
 }
 
 extension Tensor: CustomStringConvertible {

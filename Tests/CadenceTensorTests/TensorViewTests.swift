@@ -122,3 +122,24 @@ import Testing
         try Oracle.checkGradients([a]) { try $0[0].chunk(2, axis: 2)[1].clone() }
     }
 }
+
+@Suite struct InPlaceTests {
+    @Test func updatesWriteThroughViews() throws {
+        let t = Tensor.zeros([2, 3])
+        try t.slice(axis: 1, start: 1).assign(Tensor.ones([2, 2]))
+        #expect(t.toArray() == [0, 1, 1, 0, 1, 1])
+        try t.addInPlace(try Tensor(shape: [3], values: [1, 2, 3]), scale: 2)
+        #expect(t.toArray() == [2, 5, 7, 2, 5, 7])
+        try t.transpose(0, 1).scaleInPlace(0.5)
+        #expect(t.toArray() == [1, 2.5, 3.5, 1, 2.5, 3.5])
+        try t.narrow(axis: 0, start: 1, length: 1).fill(-1)
+        #expect(t.toArray() == [1, 2.5, 3.5, -1, -1, -1])
+    }
+
+    @Test func broadcastViewsAndMismatchedShapesAreRefused() throws {
+        let row = Tensor.zeros([1, 3])
+        #expect(throws: TensorError.self) { try row.expand([2, 3]).fill(1) }
+        #expect(throws: TensorError.self) { try row.addInPlace(Tensor.ones([2, 3])) }
+        #expect(row.toArray() == [0, 0, 0])
+    }
+}
