@@ -13,12 +13,6 @@ extension Tensor {
     public func silu() -> Tensor { unary("silu", SiLU()) }
     /// GELU in its exact erf form, `x * Φ(x) = 0.5 x (1 + erf(x / √2))` (PyTorch's default).
     public func gelu() -> Tensor { unary("gelu", GELU()) }
-
-    /// Logistic function that does not overflow for large negative inputs.
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
-    }
 }
 
 private struct ReLU: ElementwiseFunction {
@@ -26,7 +20,7 @@ private struct ReLU: ElementwiseFunction {
     func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : 0 }
 }
 private struct Sigmoid: ElementwiseFunction {
-    func callAsFunction(_ x: Float) -> Float { Tensor.sigmoid(x) }
+    func callAsFunction(_ x: Float) -> Float { FastMath.sigmoid(x) }
     func derivative(_ x: Float, _ y: Float) -> Float { y * (1 - y) }
 }
 private struct Tanh: ElementwiseFunction {
@@ -34,9 +28,9 @@ private struct Tanh: ElementwiseFunction {
     func derivative(_ x: Float, _ y: Float) -> Float { 1 - y * y }
 }
 private struct SiLU: ElementwiseFunction {
-    func callAsFunction(_ x: Float) -> Float { x * Tensor.sigmoid(x) }
+    func callAsFunction(_ x: Float) -> Float { x * FastMath.sigmoid(x) }
     func derivative(_ x: Float, _ y: Float) -> Float {
-        let s = Tensor.sigmoid(x)
+        let s = FastMath.sigmoid(x)
         return s * (1 + x * (1 - s))
     }
 }
@@ -46,6 +40,6 @@ private struct GELU: ElementwiseFunction {
     func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * GELU.inverseSquareRoot2)) }
     func derivative(_ x: Float, _ y: Float) -> Float {
         let cdf = 0.5 * (1 + Foundation.erf(x * GELU.inverseSquareRoot2))
-        return cdf + x * Foundation.exp(-0.5 * x * x) * GELU.inverseSquareRoot2Pi
+        return cdf + x * FastMath.exp(-0.5 * x * x) * GELU.inverseSquareRoot2Pi
     }
 }

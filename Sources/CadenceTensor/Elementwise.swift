@@ -200,7 +200,7 @@ private struct Negate: ElementwiseFunction {
     func derivative(_ x: Float, _ y: Float) -> Float { -1 }
 }
 private struct Exp: ElementwiseFunction {
-    func callAsFunction(_ x: Float) -> Float { Foundation.exp(x) }
+    func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) }
     func derivative(_ x: Float, _ y: Float) -> Float { y }
 }
 private struct Log: ElementwiseFunction {

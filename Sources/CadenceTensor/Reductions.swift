@@ -39,6 +39,24 @@ private struct ReductionPlan {
     }
 }
 
+extension ReductionPlan {
+    /// Sum of the single row (a full reduction), split across threads when long.
+    func parallelSum() -> Double {
+        let base = UnsafePointer(source.storage.pointer + source.offset)
+        let n = inner
+        let pieces = n >= StridedWalk.parallelThreshold ? Parallel.threadCount : 1
+        var partial = [Double](repeating: 0, count: pieces)
+        partial.withUnsafeMutableBufferPointer { sums in
+            Parallel.forEach(pieces) { piece in
+                let start = n * piece / pieces, end = n * (piece + 1) / pieces
+                sums[piece] = FastMath.sum(base + start, end - start)
+            }
+        }
+        withExtendedLifetime(source) {}
+        return partial.reduce(0, +)
+    }
+}
+
 extension Tensor {
     /// Sum over `axes` (every axis when nil).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
@@ -50,12 +68,7 @@ extension Tensor {
             out = try block.reshape(keepDims ? keptShape : try Shape.reducedShape(shape, axes: reduced))
         } else {
             let plan = try ReductionPlan(x, axes: reduced, "sum")
-            let values = plan.reduce { p, n in
-                // Double accumulation keeps long sums close to PyTorch's pairwise summation.
-                var total = 0.0
-                for i in 0..<n { total += Double(p[i]) }
-                return Float(total)
-            }
+            let values = plan.outer == 1 ? [Float(plan.parallelSum())] : plan.reduce { p, n in Float(FastMath.sum(p, n)) }
             out = try Tensor(shape: keepDims ? plan.keptShape : plan.droppedShape, values: values)
         }
         return out.recording("sum", inputs: [x]) { g in

@@ -9,13 +9,8 @@ extension Tensor {
         let a = try Shape.axis(axis, rank: rank, "softmax")
         let y = try rowwise(axis: a) { row, out, n in
             let peak = Tensor.rowMaximum(row, n)
-            var total: Float = 0
-            for i in 0..<n {
-                let e = Foundation.exp(row[i] - peak)
-                out[i] = e
-                total += e
-            }
-            let scale = 1 / total
+            for i in 0..<n { out[i] = FastMath.exp(row[i] - peak) }
+            let scale = Float(1 / FastMath.sum(out, n))
             for i in 0..<n { out[i] *= scale }
         }
         let output = y.detach()
@@ -32,9 +27,8 @@ extension Tensor {
         let a = try Shape.axis(axis, rank: rank, "logSoftmax")
         let y = try rowwise(axis: a) { row, out, n in
             let peak = Tensor.rowMaximum(row, n)
-            var total: Float = 0
-            for i in 0..<n { total += Foundation.exp(row[i] - peak) }
-            let shift = peak + Foundation.log(total)
+            for i in 0..<n { out[i] = FastMath.exp(row[i] - peak) }
+            let shift = peak + Float(Foundation.log(FastMath.sum(out, n)))
             for i in 0..<n { out[i] = row[i] - shift }
         }
         let output = y.detach()
