@@ -54,7 +54,7 @@ let package = Package(
             ],
             path: "Sources/CadenceBench"
         ),
-        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"]),
+        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"], exclude: ["Fixtures", "Kernels/Fixtures"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
         .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
