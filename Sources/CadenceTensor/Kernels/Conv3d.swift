@@ -196,16 +196,34 @@ public enum Conv3d {
         _ g: Conv3dGeometry, _ x: UnsafePointer<Float>, group: Int, firstPixel: Int, pixels: Int,
         into col: UnsafeMutablePointer<Float>
     ) {
+        let cg = g.inputChannelsPerGroup, cIn = g.inputChannels, kW = g.kernel.w, iW = g.input.w
+        // Without groups or W dilation, a kernel row's taps are one contiguous run of the input.
+        let contiguous = g.groups == 1 && g.dilation.w == 1
         var dst = col
-        walkTaps(g, firstPixel: firstPixel, pixels: pixels) { inputPixel in
-            let cg = g.inputChannelsPerGroup
-            if inputPixel >= 0 {
-                let src = x + inputPixel * g.inputChannels + group * cg
-                for c in 0..<cg { dst[c] = src[c] }
-            } else {
-                for c in 0..<cg { dst[c] = 0 }
+        walkRows(g, firstPixel: firstPixel, pixels: pixels) { rowBase, w0 in
+            defer { dst += kW * cg }
+            guard rowBase >= 0 else {
+                dst.update(repeating: 0, count: kW * cg)
+                return
             }
-            dst += cg
+            let src = x + rowBase * cIn + group * cg
+            if contiguous {
+                let lo = min(kW, max(0, -w0)), hi = max(lo, min(kW, iW - w0))
+                if lo > 0 { dst.update(repeating: 0, count: lo * cg) }
+                (dst + lo * cg).update(from: src + (w0 + lo) * cIn, count: (hi - lo) * cg)
+                if hi < kW { (dst + hi * cg).update(repeating: 0, count: (kW - hi) * cg) }
+                return
+            }
+            for kw in 0..<kW {
+                let wi = w0 + kw * g.dilation.w
+                let d = dst + kw * cg
+                if wi >= 0 && wi < iW {
+                    let s = src + wi * cIn
+                    for c in 0..<cg { d[c] = s[c] }
+                } else {
+                    for c in 0..<cg { d[c] = 0 }
+                }
+            }
         }
     }
 
@@ -214,21 +232,33 @@ public enum Conv3d {
         _ g: Conv3dGeometry, _ col: UnsafePointer<Float>, group: Int, firstPixel: Int, pixels: Int,
         into x: UnsafeMutablePointer<Float>
     ) {
+        let cg = g.inputChannelsPerGroup, cIn = g.inputChannels, kW = g.kernel.w, iW = g.input.w
+        let contiguous = g.groups == 1 && g.dilation.w == 1
         var src = col
-        walkTaps(g, firstPixel: firstPixel, pixels: pixels) { inputPixel in
-            let cg = g.inputChannelsPerGroup
-            if inputPixel >= 0 {
-                let dst = x + inputPixel * g.inputChannels + group * cg
-                for c in 0..<cg { dst[c] += src[c] }
+        walkRows(g, firstPixel: firstPixel, pixels: pixels) { rowBase, w0 in
+            defer { src += kW * cg }
+            guard rowBase >= 0 else { return }
+            let dst = x + rowBase * cIn + group * cg
+            if contiguous {
+                let lo = min(kW, max(0, -w0)), hi = max(lo, min(kW, iW - w0))
+                let d = dst + (w0 + lo) * cIn, s = src + lo * cg
+                for i in 0..<((hi - lo) * cg) { d[i] += s[i] }
+                return
             }
-            src += cg
+            for kw in 0..<kW {
+                let wi = w0 + kw * g.dilation.w
+                guard wi >= 0 && wi < iW else { continue }
+                let d = dst + wi * cIn, s = src + kw * cg
+                for c in 0..<cg { d[c] += s[c] }
+            }
         }
     }
 
-    /// Calls `body` for each output pixel in `firstPixel..<firstPixel+pixels` and each kernel tap in
-    /// (t, h, w) order, with the input pixel index over the whole batch, or -1 for padding.
+    /// Calls `body(rowBase, w0)` for each output pixel in `firstPixel..<firstPixel+pixels` and each
+    /// kernel (t, h) row in order: `rowBase` is the batch-wide index of input pixel (n, t, h, 0), or -1
+    /// when the row lies in padding; `w0` is the input column of the row's first tap.
     @inline(__always)
-    static func walkTaps(_ g: Conv3dGeometry, firstPixel: Int, pixels: Int, _ body: (Int) -> Void) {
+    static func walkRows(_ g: Conv3dGeometry, firstPixel: Int, pixels: Int, _ body: (Int, Int) -> Void) {
         let oT = g.output.t, oH = g.output.h, oW = g.output.w
         let iT = g.input.t, iH = g.input.h, iW = g.input.w
         var wo = firstPixel % oW
@@ -236,17 +266,13 @@ public enum Conv3d {
         var to = (firstPixel / (oW * oH)) % oT
         var n = firstPixel / (oW * oH * oT)
         for _ in 0..<pixels {
+            let w0 = wo * g.stride.w - g.padding.w
             for kt in 0..<g.kernel.t {
                 let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
                 let tIn = ti >= 0 && ti < iT
                 for kh in 0..<g.kernel.h {
                     let hi = ho * g.stride.h - g.padding.h + kh * g.dilation.h
-                    let rowIn = tIn && hi >= 0 && hi < iH
-                    let rowBase = ((n * iT + ti) * iH + hi) * iW
-                    for kw in 0..<g.kernel.w {
-                        let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
-                        body(rowIn && wi >= 0 && wi < iW ? rowBase + wi : -1)
-                    }
+                    body(tIn && hi >= 0 && hi < iH ? ((n * iT + ti) * iH + hi) * iW : -1, w0)
                 }
             }
             wo += 1

@@ -1,14 +1,14 @@
 /// Direct depthwise 3D convolution (`groups == inputChannels == outputChannels`), channels-last.
 ///
-/// Vectorised over channels with 16-float vectors; the forward pass keeps a block of 8 outputs along
-/// W in registers so each weight load feeds 8 FMAs, loops channels inside each W-block, and splits
+/// Vectorised over channels (`FloatVector`); the forward pass keeps a block of 4 outputs along W by
+/// 3 channel vectors in registers so each weight load feeds 4 FMAs, loops channels inside each W-block, and splits
 /// the batch's output frames over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
-/// repacked tap-major per call (a few KiB). Channel counts below 16 take a scalar path.
+/// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
 public enum DepthwiseConv3d {
     /// Outputs along W kept in registers per block.
-    static let block = 8
+    static let block = 4
 
-    /// Weights repacked as `[taps, C]` so one vector load covers 16 channels of one tap.
+    /// Weights repacked as `[taps, C]` so one vector load covers consecutive channels of one tap.
     static func tapMajor(_ g: Conv3dGeometry, _ weights: UnsafePointer<Float>) -> Scratch {
         let taps = g.kernel.volume, c = g.inputChannels
         let packed = Scratch(taps * c)
@@ -31,7 +31,7 @@ public enum DepthwiseConv3d {
         let zeros = Scratch(c, zeroed: true)
         defer { zeros.free() }
         let biasOrZero = bias ?? UnsafePointer(zeros.pointer)
-        let vectors = c >= 16 ? ChannelVectors(channels: c) : nil
+        let plan = c >= vectorWidth ? ChannelPlan(channels: c) : nil
         let kT = g.kernel.t, kH = g.kernel.h, kW = g.kernel.w
         let sW = g.stride.w, pW = g.padding.w, dW = g.dilation.w
         let iT = g.input.t, iH = g.input.h, iW = g.input.w
@@ -60,7 +60,7 @@ public enum DepthwiseConv3d {
                     }
                 }
                 let out = output + ((item * oH) + ho) * oW * c
-                guard let vectors else {
+                guard let plan else {
                     for wo in 0..<oW {
                         scalarPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, out: out + wo * c)
                     }
@@ -68,17 +68,20 @@ public enum DepthwiseConv3d {
                     continue
                 }
                 for wo in 0..<interiorLo {
-                    vectorPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, vectors: vectors, out: out + wo * c)
+                    edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                 }
                 var wo = interiorLo
                 while wo + block <= interiorHi {
-                    for c0 in vectors.starts {
-                        interiorBlock(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    for c0 in plan.triples {
+                        interiorBlock3(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    for c0 in plan.singles {
+                        interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
                     }
                     wo += block
                 }
                 while wo < oW {
-                    vectorPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, vectors: vectors, out: out + wo * c)
+                    edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                     wo += 1
                 }
                 activation.apply(out, count: oW * c)
@@ -86,64 +89,133 @@ public enum DepthwiseConv3d {
         }
     }
 
-    /// Eight consecutive outputs along W for channels `c0..<c0+16`, all taps inside the input.
+    /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by
+    /// constant offsets) and the single vectors left over, including the overlapping last one.
+    struct ChannelPlan {
+        let triples: [Int]
+        let singles: [Int]
+
+        init(channels: Int) {
+            let full = channels / vectorWidth
+            triples = Array(stride(from: 0, to: full - 2, by: 3)).map { $0 * vectorWidth }
+            var singles = Array(((full / 3) * 3)..<full).map { $0 * vectorWidth }
+            if channels % vectorWidth != 0 { singles.append(channels - vectorWidth) }
+            self.singles = singles
+        }
+    }
+
+    /// Four consecutive outputs along W times three channel vectors (`c0..<c0+3*vectorWidth`), all taps
+    /// inside the input: 12 accumulators and 3 weights stay in the 16 vector registers, inputs feed
+    /// the FMAs straight from memory, and four row pointers plus constant offsets address them.
     @inline(__always)
-    static func interiorBlock(
+    static func interiorBlock3(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, kW = g.kernel.w, v = vectorWidth
+        let step = g.stride.w * c, tapStep = g.dilation.w * c
+        let b0 = loadVector(bias + c0), b1 = loadVector(bias + c0 + v), b2 = loadVector(bias + c0 + 2 * v)
+        var a00 = b0, a01 = b1, a02 = b2, a10 = b0, a11 = b1, a12 = b2
+        var a20 = b0, a21 = b1, a22 = b2, a30 = b0, a31 = b1, a32 = b2
+        let first = wo * g.stride.w - g.padding.w
+        for r in 0..<count {
+            var xp = x + (rows[2 * r] + first) * c + c0
+            var wp = wk + rows[2 * r + 1] * c + c0
+            for _ in 0..<kW {
+                let w0 = loadVector(wp), w1 = loadVector(wp + v), w2 = loadVector(wp + 2 * v)
+                let x1 = xp + step, x2 = xp + 2 * step, x3 = x1 + 2 * step
+                a00.addProduct(loadVector(xp), w0)
+                a01.addProduct(loadVector(xp + v), w1)
+                a02.addProduct(loadVector(xp + 2 * v), w2)
+                a10.addProduct(loadVector(x1), w0)
+                a11.addProduct(loadVector(x1 + v), w1)
+                a12.addProduct(loadVector(x1 + 2 * v), w2)
+                a20.addProduct(loadVector(x2), w0)
+                a21.addProduct(loadVector(x2 + v), w1)
+                a22.addProduct(loadVector(x2 + 2 * v), w2)
+                a30.addProduct(loadVector(x3), w0)
+                a31.addProduct(loadVector(x3 + v), w1)
+                a32.addProduct(loadVector(x3 + 2 * v), w2)
+                xp += tapStep
+                wp += c
+            }
+        }
+        let o = out + wo * c + c0
+        storeVector(a00, o); storeVector(a01, o + v); storeVector(a02, o + 2 * v)
+        storeVector(a10, o + c); storeVector(a11, o + c + v); storeVector(a12, o + c + 2 * v)
+        storeVector(a20, o + 2 * c); storeVector(a21, o + 2 * c + v); storeVector(a22, o + 2 * c + 2 * v)
+        storeVector(a30, o + 3 * c); storeVector(a31, o + 3 * c + v); storeVector(a32, o + 3 * c + 2 * v)
+    }
+
+    /// Four consecutive outputs along W for one channel vector, all taps inside the input.
+    @inline(__always)
+    static func interiorBlock1(
         _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
         _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
         out: UnsafeMutablePointer<Float>
     ) {
         let c = g.inputChannels, kW = g.kernel.w
         let step = g.stride.w * c, tapStep = g.dilation.w * c
-        let b = load16(bias + c0)
-        var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b
+        let b = loadVector(bias + c0)
+        var a0 = b, a1 = b, a2 = b, a3 = b
         let first = wo * g.stride.w - g.padding.w
         for r in 0..<count {
             var xp = x + (rows[2 * r] + first) * c + c0
             var wp = wk + rows[2 * r + 1] * c + c0
             for _ in 0..<kW {
-                let w = load16(wp)
-                a0.addProduct(load16(xp), w)
-                a1.addProduct(load16(xp + step), w)
-                a2.addProduct(load16(xp + 2 * step), w)
-                a3.addProduct(load16(xp + 3 * step), w)
-                a4.addProduct(load16(xp + 4 * step), w)
-                a5.addProduct(load16(xp + 5 * step), w)
-                a6.addProduct(load16(xp + 6 * step), w)
-                a7.addProduct(load16(xp + 7 * step), w)
+                let w = loadVector(wp)
+                let x1 = xp + step, x2 = xp + 2 * step, x3 = x1 + 2 * step
+                a0.addProduct(loadVector(xp), w)
+                a1.addProduct(loadVector(x1), w)
+                a2.addProduct(loadVector(x2), w)
+                a3.addProduct(loadVector(x3), w)
                 xp += tapStep
                 wp += c
             }
         }
         let o = out + wo * c + c0
-        store16(a0, o)
-        store16(a1, o + c)
-        store16(a2, o + 2 * c)
-        store16(a3, o + 3 * c)
-        store16(a4, o + 4 * c)
-        store16(a5, o + 5 * c)
-        store16(a6, o + 6 * c)
-        store16(a7, o + 7 * c)
+        storeVector(a0, o)
+        storeVector(a1, o + c)
+        storeVector(a2, o + 2 * c)
+        storeVector(a3, o + 3 * c)
     }
 
-    /// One output pixel, any position (taps outside the input skipped), vectorised over channels.
+    /// One output pixel, any position (taps outside the input skipped): three channel vectors at a
+    /// time so their FMA chains overlap.
     @inline(__always)
-    static func vectorPixel(
+    static func edgePixel(
         _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, g: Conv3dGeometry, vectors: ChannelVectors,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, g: Conv3dGeometry, plan: ChannelPlan,
         out: UnsafeMutablePointer<Float>
     ) {
-        let c = g.inputChannels
-        for c0 in vectors.starts {
-            var acc = load16(bias + c0)
+        let c = g.inputChannels, v = vectorWidth
+        for c0 in plan.triples {
+            var a0 = loadVector(bias + c0), a1 = loadVector(bias + c0 + v), a2 = loadVector(bias + c0 + 2 * v)
             for r in 0..<count {
                 for kw in 0..<g.kernel.w {
                     let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
                     guard wi >= 0, wi < g.input.w else { continue }
-                    acc.addProduct(load16(x + (rows[2 * r] + wi) * c + c0), load16(wk + (rows[2 * r + 1] + kw) * c + c0))
+                    let xp = x + (rows[2 * r] + wi) * c + c0, wp = wk + (rows[2 * r + 1] + kw) * c + c0
+                    a0.addProduct(loadVector(xp), loadVector(wp))
+                    a1.addProduct(loadVector(xp + v), loadVector(wp + v))
+                    a2.addProduct(loadVector(xp + 2 * v), loadVector(wp + 2 * v))
                 }
             }
-            store16(acc, out + c0)
+            storeVector(a0, out + c0)
+            storeVector(a1, out + c0 + v)
+            storeVector(a2, out + c0 + 2 * v)
+        }
+        for c0 in plan.singles {
+            var acc = loadVector(bias + c0)
+            for r in 0..<count {
+                for kw in 0..<g.kernel.w {
+                    let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
+                    guard wi >= 0, wi < g.input.w else { continue }
+                    acc.addProduct(loadVector(x + (rows[2 * r] + wi) * c + c0), loadVector(wk + (rows[2 * r + 1] + kw) * c + c0))
+                }
+            }
+            storeVector(acc, out + c0)
         }
     }
 
@@ -194,7 +266,7 @@ public enum DepthwiseConv3d {
         let packed = tapMajor(g, weights)
         defer { packed.free() }
         let wk = UnsafePointer(packed.pointer)
-        let vectors = c >= 16 ? ChannelVectors(channels: c) : nil
+        let vectors = c >= vectorWidth ? ChannelVectors(channels: c) : nil
         let kT = g.kernel.t, kH = g.kernel.h, kW = g.kernel.w
         let iT = g.input.t, iH = g.input.h, iW = g.input.w
         let oT = g.output.t, oH = g.output.h, oW = g.output.w
@@ -227,11 +299,11 @@ public enum DepthwiseConv3d {
                     let dx = gradInput + (((n * iT + ti) * iH + hi) * iW + wi) * c
                     if let vectors {
                         for c0 in vectors.starts {
-                            var acc = SIMD16<Float>()
+                            var acc = FloatVector()
                             for r in 0..<count {
-                                acc.addProduct(load16(gradOutput + taps[2 * r] + c0), load16(wk + taps[2 * r + 1] + c0))
+                                acc.addProduct(loadVector(gradOutput + taps[2 * r] + c0), loadVector(wk + taps[2 * r + 1] + c0))
                             }
-                            store16(acc, dx + c0)
+                            storeVector(acc, dx + c0)
                         }
                     } else {
                         for ch in 0..<c { dx[ch] = 0 }
@@ -252,7 +324,7 @@ public enum DepthwiseConv3d {
         gradWeights: UnsafeMutablePointer<Float>
     ) {
         let c = g.inputChannels, taps = g.kernel.volume
-        let vectors = c >= 16 ? ChannelVectors(channels: c) : nil
+        let vectors = c >= vectorWidth ? ChannelVectors(channels: c) : nil
         let kT = g.kernel.t, kH = g.kernel.h, kW = g.kernel.w
         let iT = g.input.t, iH = g.input.h, iW = g.input.w
         let oT = g.output.t, oH = g.output.h, oW = g.output.w
@@ -288,10 +360,10 @@ public enum DepthwiseConv3d {
                         let dy = gradOutput + (((item * oH) + ho) * oW + wo) * c
                         if let vectors {
                             for (v, c0) in vectors.starts.enumerated() {
-                                let d = load16(dy + c0) * vectors.masks[v]
+                                let d = loadVector(dy + c0) * vectors.masks[v]
                                 for r in 0..<count {
                                     let a = acc + list[2 * r + 1] + c0
-                                    store16(load16(a).addingProduct(d, load16(input + list[2 * r] + c0)), a)
+                                    storeVector(loadVector(a).addingProduct(d, loadVector(input + list[2 * r] + c0)), a)
                                 }
                             }
                         } else {
