@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch side of `cadence-bench ops`: times the same op shapes and prints one JSON line per row,
-{"name": ..., "ms": median milliseconds}. Convolutions use channels_last_3d tensors (PyTorch's fastest
-CPU path for 3D convs); backward rows call aten's convolution_backward / batch-norm backward directly
-(data and weight gradients), so no autograd graph is timed.
+{"name": ..., "ms": median milliseconds, "format": memory format}. Each convolution row is timed with
+both channels_last_3d (oneDNN's fastest path for most 3D convs) and the default contiguous NCDHW
+layout (faster for some 1x1x1 shapes here), and the faster one is reported, so Cadence is always
+compared with PyTorch's best. Backward rows call aten's convolution_backward / batch-norm backward
+directly (data and weight gradients), so no autograd graph is timed.
 
 Usage: ops_reference.py --threads N [--quick]
 """
@@ -28,11 +30,21 @@ def median_ms(fn, min_runs=5, min_seconds=0.3):
 
 
 def conv_rows(name, cin, cout, size, kernel, stride=(1, 1, 1), padding=(0, 0, 0), groups=1):
-    x = torch.randn(1, cin, *size).to(memory_format=CL)
-    w = torch.randn(cout, cin // groups, *kernel).to(memory_format=CL)
+    fns = {fmt: conv_fns(fmt, cin, cout, size, kernel, stride, padding, groups) for fmt in FORMATS}
+    return [(name + " fwd", {fmt: f[0] for fmt, f in fns.items()}),
+            (name + " bwd", {fmt: f[1] for fmt, f in fns.items()})]
+
+
+FORMATS = {"channels_last_3d": CL, "contiguous": torch.contiguous_format}
+
+
+def conv_fns(fmt, cin, cout, size, kernel, stride, padding, groups):
+    memory_format = FORMATS[fmt]
+    x = torch.randn(1, cin, *size).to(memory_format=memory_format)
+    w = torch.randn(cout, cin // groups, *kernel).to(memory_format=memory_format)
     with torch.no_grad():
         y = torch.nn.functional.conv3d(x, w, None, stride, padding, 1, groups)
-    gy = torch.randn_like(y).contiguous(memory_format=CL)
+    gy = torch.randn_like(y).contiguous(memory_format=memory_format)
 
     def forward():
         with torch.no_grad():
@@ -42,7 +54,7 @@ def conv_rows(name, cin, cout, size, kernel, stride=(1, 1, 1), padding=(0, 0, 0)
         torch.ops.aten.convolution_backward(gy, x, w, None, list(stride), list(padding), [1, 1, 1], False,
                                             [0, 0, 0], groups, [True, True, False])
 
-    return [(name + " fwd", forward), (name + " bwd", backward)]
+    return forward, backward
 
 
 def batch_norm_rows(name, c, size):
@@ -62,12 +74,14 @@ def batch_norm_rows(name, c, size):
         torch.ops.aten.native_batch_norm_backward(gy, x, gamma, mean, var, save_mean, save_invstd, True, 1e-5,
                                                   [True, True, True])
 
-    return [(name + " train fwd", forward), (name + " eval fwd", eval_forward), (name + " bwd", backward)]
+    return [(name + " train fwd", {"channels_last_3d": forward}),
+            (name + " eval fwd", {"channels_last_3d": eval_forward}),
+            (name + " bwd", {"channels_last_3d": backward})]
 
 
 def gemm_rows(n):
     a, b = torch.randn(n, n), torch.randn(n, n)
-    return [(f"gemm {n}", lambda: torch.mm(a, b))]
+    return [(f"gemm {n}", {"dense": lambda: torch.mm(a, b)})]
 
 
 def all_rows():
@@ -89,8 +103,9 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    for name, fn in all_rows():
-        print(json.dumps({"name": name, "ms": median_ms(fn)}), flush=True)
+    for name, variants in all_rows():
+        timed = sorted((median_ms(fn), fmt) for fmt, fn in variants.items())
+        print(json.dumps({"name": name, "ms": timed[0][0], "format": timed[0][1]}), flush=True)
 
 
 if __name__ == "__main__":

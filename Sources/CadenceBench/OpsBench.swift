@@ -14,7 +14,7 @@ struct OpsBench: ParsableCommand {
     @Option(help: "Threads for Cadence's pool and BLAS.")
     var threads = 1
 
-    @Option(help: "JSON lines {\"name\", \"ms\"} from bench/ops_reference.py with the same threads.")
+    @Option(help: "JSON lines {\"name\", \"ms\", \"format\"} from bench/ops_reference.py with the same threads.")
     var reference: String?
 
     @Option(help: "Only rows whose name contains this text.")
@@ -23,7 +23,7 @@ struct OpsBench: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         Gemm.setThreads(threads)
-        var referenceMs: [String: Double] = [:]
+        var referenceMs: [String: (ms: Double, format: String)] = [:]
         if let reference {
             let text = try String(contentsOfFile: reference, encoding: .utf8)
             for line in text.split(separator: "\n") {
@@ -31,7 +31,7 @@ struct OpsBench: ParsableCommand {
                       let name = object["name"] as? String, let ms = object["ms"] as? Double else {
                     throw ValidationError("\(reference): not a JSON line with name and ms: \(line)")
                 }
-                referenceMs[name] = ms
+                referenceMs[name] = (ms, object["format"] as? String ?? "")
             }
         }
         // The machine's GEMM peak, measured now: square sgemm through CBLAS with all threads.
@@ -39,7 +39,7 @@ struct OpsBench: ParsableCommand {
         let peak = peakRow.flops / (peakRow.medianMs() * 1e6)
         print("Cadence kernels, \(threads) thread(s); GEMM peak measured now: \(String(format: "%.0f", peak)) GFLOP/s")
         print("")
-        print("| op | Cadence ms | GFLOP/s | % of GEMM peak | PyTorch ms | speed-up vs PyTorch |")
+        print("| op | Cadence ms | GFLOP/s | % of GEMM peak | PyTorch ms (layout) | speed-up vs PyTorch |")
         print("|---|---:|---:|---:|---:|---:|")
         for row in try OpsRows.all() where only.map({ row.name.contains($0) }) ?? true {
             let ms = row.medianMs()
@@ -47,7 +47,7 @@ struct OpsBench: ParsableCommand {
             var line = "| \(row.name) | \(String(format: "%.3f", ms)) | \(String(format: "%.1f", gflops)) | "
             line += String(format: "%.0f%%", 100 * gflops / peak)
             if let torch = referenceMs[row.name] {
-                line += " | \(String(format: "%.3f", torch)) | \(String(format: "%.2fx", torch / ms)) |"
+                line += " | \(String(format: "%.3f", torch.ms)) (\(torch.format)) | \(String(format: "%.2fx", torch.ms / ms)) |"
             } else {
                 line += " | – | – |"
             }
