@@ -7,7 +7,9 @@ public enum BatchNorm {
     /// enough without paying for double arithmetic on every element.
     static let block = 256
 
-    /// Per-channel `Σ f(x)` over all rows, in double, spread over the pool.
+    /// Per-channel `Σ f(x)` over all rows, in double, spread over the pool: `rowTerm` adds one row's
+    /// terms into `channels` float partial sums.
+    @inline(__always)
     static func channelSums(
         rows: Int, channels c: Int, into result: UnsafeMutablePointer<Double>,
         _ rowTerm: (_ row: Int, _ sum: UnsafeMutablePointer<Float>) -> Void
@@ -43,26 +45,28 @@ public enum BatchNorm {
         output: UnsafeMutablePointer<Float>,
         savedMean: UnsafeMutablePointer<Float>, savedInvStd: UnsafeMutablePointer<Float>
     ) {
-        let sums = UnsafeMutablePointer<Double>.allocate(capacity: c)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
         defer { sums.deallocate() }
-        channelSums(rows: rows, channels: c, into: sums) { r, s in
+        // One pass of sums and squares of x minus the first row: shifting by a sample keeps the
+        // variance free of cancellation when the mean is large compared with the spread.
+        channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
             let row = x + r * c
-            for ch in 0..<c { s[ch] += row[ch] }
-        }
-        for ch in 0..<c { savedMean[ch] = Float(sums[ch] / Double(rows)) }
-        let mean = UnsafePointer(savedMean)
-        // Second pass on centred values: no cancellation when the mean is large.
-        channelSums(rows: rows, channels: c, into: sums) { r, s in
-            let row = x + r * c
-            for ch in 0..<c { let d = row[ch] - mean[ch]; s[ch] += d * d }
+            for ch in 0..<c {
+                let d = row[ch] - x[ch]
+                s[ch] += d
+                s[c + ch] += d * d
+            }
         }
         for ch in 0..<c {
-            let variance = sums[ch] / Double(rows)
+            let shiftedMean = sums[ch] / Double(rows)
+            let variance = max(0, sums[c + ch] / Double(rows) - shiftedMean * shiftedMean)
+            savedMean[ch] = Float(Double(x[ch]) + shiftedMean)
             savedInvStd[ch] = Float(1 / (variance + Double(eps)).squareRoot())
             let unbiased = rows > 1 ? variance * Double(rows) / Double(rows - 1) : variance
             runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * savedMean[ch]
             runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(unbiased)
         }
+        let mean = UnsafePointer(savedMean)
         normalize(x, rows: rows, channels: c, mean: mean, invStd: UnsafePointer(savedInvStd),
                   gamma: gamma, beta: beta, output: output)
     }
@@ -112,14 +116,13 @@ public enum BatchNorm {
     ) {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
         defer { sums.deallocate() }
-        // Σ dy and Σ dy * (x - mean); the second is scaled by invStd afterwards.
-        channelSums(rows: rows, channels: c, into: sums) { r, s in
-            let g = dy + r * c
-            for ch in 0..<c { s[ch] += g[ch] }
-        }
-        channelSums(rows: rows, channels: c, into: sums + c) { r, s in
+        // Σ dy and Σ dy * (x - mean) in one pass; the second is scaled by invStd afterwards.
+        channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
             let g = dy + r * c, row = x + r * c
-            for ch in 0..<c { s[ch] += g[ch] * (row[ch] - savedMean[ch]) }
+            for ch in 0..<c {
+                s[ch] += g[ch]
+                s[c + ch] += g[ch] * (row[ch] - savedMean[ch])
+            }
         }
         let coefficients = Scratch(3 * c)
         defer { coefficients.free() }
@@ -161,13 +164,12 @@ public enum BatchNorm {
         if gradGamma != nil || gradBeta != nil {
             let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
             defer { sums.deallocate() }
-            channelSums(rows: rows, channels: c, into: sums) { r, s in
-                let g = dy + r * c
-                for ch in 0..<c { s[ch] += g[ch] }
-            }
-            channelSums(rows: rows, channels: c, into: sums + c) { r, s in
+            channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
                 let g = dy + r * c, row = x + r * c
-                for ch in 0..<c { s[ch] += g[ch] * (row[ch] - runningMean[ch]) }
+                for ch in 0..<c {
+                    s[ch] += g[ch]
+                    s[c + ch] += g[ch] * (row[ch] - runningMean[ch])
+                }
             }
             for ch in 0..<c {
                 gradBeta?[ch] = Float(sums[ch])

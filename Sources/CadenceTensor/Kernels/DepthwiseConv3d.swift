@@ -40,6 +40,8 @@ public enum DepthwiseConv3d {
         let interiorLo = min(oW, (pW + sW - 1) / sW)
         let lastStart = iW - 1 + pW - (kW - 1) * dW
         let interiorHi = max(interiorLo, lastStart < 0 ? 0 : min(oW, lastStart / sW + 1))
+        // The common 3-tap, unit-stride rows load each input once for all three taps.
+        let reusesInputs = kW == 3 && sW == 1 && dW == 1
 
         Parallel.forEach(g.batch * oT) { item in
             let n = item / oT, to = item % oT
@@ -71,6 +73,15 @@ public enum DepthwiseConv3d {
                     edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                 }
                 var wo = interiorLo
+                while reusesInputs && wo + block <= interiorHi {
+                    for c0 in plan.pairs {
+                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    for c0 in plan.pairSingles {
+                        interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    wo += block
+                }
                 while wo + block <= interiorHi {
                     for c0 in plan.triples {
                         interiorBlock3(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
@@ -91,17 +102,76 @@ public enum DepthwiseConv3d {
 
     /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by
     /// constant offsets) and the single vectors left over, including the overlapping last one.
+    /// `pairs`/`pairSingles` split the channels the same way for the two-vector blocks.
     struct ChannelPlan {
         let triples: [Int]
         let singles: [Int]
+        let pairs: [Int]
+        let pairSingles: [Int]
 
         init(channels: Int) {
             let full = channels / vectorWidth
-            triples = Array(stride(from: 0, to: full - 2, by: 3)).map { $0 * vectorWidth }
-            var singles = Array(((full / 3) * 3)..<full).map { $0 * vectorWidth }
-            if channels % vectorWidth != 0 { singles.append(channels - vectorWidth) }
-            self.singles = singles
+            func split(_ run: Int) -> ([Int], [Int]) {
+                let runs = Array(stride(from: 0, to: full - run + 1, by: run)).map { $0 * vectorWidth }
+                var rest = Array(((full / run) * run)..<full).map { $0 * vectorWidth }
+                if channels % vectorWidth != 0 { rest.append(channels - vectorWidth) }
+                return (runs, rest)
+            }
+            (triples, singles) = split(3)
+            (pairs, pairSingles) = split(2)
         }
+    }
+
+    /// Four consecutive outputs along W times two channel vectors for a 3-tap, unit-stride kernel
+    /// row: each of the six input columns the block reads is loaded once and feeds every tap that
+    /// uses it (8 accumulators, 6 weights and 2 inputs fill the 16 vector registers).
+    @inline(__always)
+    static func rowReuseBlock2(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, v = vectorWidth
+        let b0 = loadVector(bias + c0), b1 = loadVector(bias + c0 + v)
+        var a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1
+        let first = wo - g.padding.w
+        for r in 0..<count {
+            let xp = x + (rows[2 * r] + first) * c + c0
+            let wp = wk + rows[2 * r + 1] * c + c0
+            let w00 = loadVector(wp), w01 = loadVector(wp + v)
+            let w10 = loadVector(wp + c), w11 = loadVector(wp + c + v)
+            let w20 = loadVector(wp + 2 * c), w21 = loadVector(wp + 2 * c + v)
+            // Input column p feeds output p - kw through tap kw.
+            var p = xp
+            var x0 = loadVector(p), x1 = loadVector(p + v)
+            a00.addProduct(x0, w00); a01.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a00.addProduct(x0, w10); a01.addProduct(x1, w11)
+            a10.addProduct(x0, w00); a11.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a00.addProduct(x0, w20); a01.addProduct(x1, w21)
+            a10.addProduct(x0, w10); a11.addProduct(x1, w11)
+            a20.addProduct(x0, w00); a21.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a10.addProduct(x0, w20); a11.addProduct(x1, w21)
+            a20.addProduct(x0, w10); a21.addProduct(x1, w11)
+            a30.addProduct(x0, w00); a31.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a20.addProduct(x0, w20); a21.addProduct(x1, w21)
+            a30.addProduct(x0, w10); a31.addProduct(x1, w11)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a30.addProduct(x0, w20); a31.addProduct(x1, w21)
+        }
+        let o = out + wo * c + c0
+        storeVector(a00, o); storeVector(a01, o + v)
+        storeVector(a10, o + c); storeVector(a11, o + c + v)
+        storeVector(a20, o + 2 * c); storeVector(a21, o + 2 * c + v)
+        storeVector(a30, o + 3 * c); storeVector(a31, o + 3 * c + v)
     }
 
     /// Four consecutive outputs along W times three channel vectors (`c0..<c0+3*vectorWidth`), all taps
