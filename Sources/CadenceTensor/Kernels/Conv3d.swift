@@ -1,0 +1,290 @@
+/// Dense and grouped 3D convolution over channels-last activations (see `Conv3dGeometry` for layouts).
+///
+/// Pointwise convs are plain GEMMs over pixels. Others build an im2col block for a tile of output
+/// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
+/// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
+/// with BLAS single-threaded inside it.
+public enum Conv3d {
+    /// Floats of im2col scratch each worker may hold (2 MiB).
+    static let scratchBudget = 1 << 19
+
+    /// Output pixels per tile: enough rows for an efficient GEMM, few enough for the scratch budget.
+    static func tilePixels(_ g: Conv3dGeometry) -> Int {
+        if g.isPointwise { return 1024 }
+        let row = g.kernel.volume * g.inputChannelsPerGroup
+        return max(16, min(512, scratchBudget / max(row, 1)))
+    }
+
+    /// `output = act(conv(input, weights) + bias)`. `bias` has `outputChannels` floats or is nil.
+    public static func forward(
+        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        if g.isDepthwise {
+            DepthwiseConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                    output: output)
+            return
+        }
+        let pixels = g.outputPixels, tile = tilePixels(g)
+        let cIn = g.inputChannels, cOut = g.outputChannels
+        let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
+        let row = g.kernel.volume * cg
+        let tiles = (pixels + tile - 1) / tile
+        KernelThreads.forEachSlice(tiles) { _, slice in
+            let col = Scratch(g.isPointwise ? 0 : tile * row)
+            defer { col.free() }
+            for t in slice {
+                let p0 = t * tile, rows = min(tile, pixels - p0)
+                for group in 0..<g.groups {
+                    let a: UnsafePointer<Float>, lda: Int
+                    if g.isPointwise {
+                        a = input + p0 * cIn + group * cg
+                        lda = cIn
+                    } else {
+                        im2col(g, input, group: group, firstPixel: p0, pixels: rows, into: col.pointer)
+                        a = UnsafePointer(col.pointer)
+                        lda = row
+                    }
+                    Gemm.multiply(transposeB: true, m: rows, n: og, k: row, a: a, lda: lda,
+                                  b: weights + group * og * row, ldb: row,
+                                  c: output + p0 * cOut + group * og, ldc: cOut)
+                }
+                epilogue(output + p0 * cOut, rows: rows, channels: cOut, bias: bias, activation: activation)
+            }
+        }
+    }
+
+    /// `gradInput = d loss / d input` from `gradOutput`; overwrites `gradInput`.
+    public static func backwardData(
+        _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        gradInput: UnsafeMutablePointer<Float>
+    ) {
+        if g.isDepthwise {
+            DepthwiseConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
+        let cIn = g.inputChannels, cOut = g.outputChannels
+        let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
+        let row = g.kernel.volume * cg
+        let tile = tilePixels(g)
+        if g.isPointwise {
+            let pixels = g.outputPixels
+            KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in
+                for t in slice {
+                    let p0 = t * tile, rows = min(tile, pixels - p0)
+                    for group in 0..<g.groups {
+                        Gemm.multiply(m: rows, n: cg, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
+                                      b: weights + group * og * cg, ldb: cg,
+                                      c: gradInput + p0 * cIn + group * cg, ldc: cIn)
+                    }
+                }
+            }
+            return
+        }
+        // Column blocks scatter-add into overlapping input windows, so workers own whole images;
+        // a single image runs its tiles in order with BLAS using every thread.
+        let perImage = g.output.volume
+        KernelThreads.forEachSlice(g.batch) { _, images in
+            let col = Scratch(tile * row)
+            defer { col.free() }
+            let imageSize = g.input.volume * cIn
+            (gradInput + images.lowerBound * imageSize).initialize(repeating: 0, count: images.count * imageSize)
+            for n in images {
+                var p0 = n * perImage
+                while p0 < (n + 1) * perImage {
+                    let rows = min(tile, (n + 1) * perImage - p0)
+                    for group in 0..<g.groups {
+                        Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
+                                      b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)
+                        col2imAdd(g, col.pointer, group: group, firstPixel: p0, pixels: rows, into: gradInput)
+                    }
+                    p0 += rows
+                }
+            }
+        }
+    }
+
+    /// `gradWeights = d loss / d weights` (overwritten) and, when given, `gradBias` (overwritten).
+    public static func backwardWeights(
+        _ g: Conv3dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+        gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>? = nil
+    ) {
+        if let gradBias { biasGradient(gradOutput, pixels: g.outputPixels, channels: g.outputChannels, into: gradBias) }
+        if g.isDepthwise {
+            DepthwiseConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
+            return
+        }
+        let pixels = g.outputPixels, cIn = g.inputChannels, cOut = g.outputChannels
+        let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
+        let row = g.kernel.volume * cg
+        let count = g.weightCount
+        // Pointwise: one long GEMM per worker; otherwise tiles through an im2col block.
+        let tile = g.isPointwise ? (pixels + Parallel.threadCount - 1) / Parallel.threadCount : tilePixels(g)
+        let tiles = (pixels + tile - 1) / tile
+        let workers = KernelThreads.workers(tiles)
+        var partials: [Scratch] = []
+        for _ in 1..<max(workers, 1) { partials.append(Scratch(count)) }
+        KernelThreads.forEachSlice(tiles) { worker, slice in
+            let sum = worker == 0 ? gradWeights : partials[worker - 1].pointer
+            sum.initialize(repeating: 0, count: count)
+            let col = Scratch(g.isPointwise ? 0 : tile * row)
+            defer { col.free() }
+            for t in slice {
+                let p0 = t * tile, rows = min(tile, pixels - p0)
+                for group in 0..<g.groups {
+                    let b: UnsafePointer<Float>, ldb: Int
+                    if g.isPointwise {
+                        b = input + p0 * cIn + group * cg
+                        ldb = cIn
+                    } else {
+                        im2col(g, input, group: group, firstPixel: p0, pixels: rows, into: col.pointer)
+                        b = UnsafePointer(col.pointer)
+                        ldb = row
+                    }
+                    Gemm.multiply(transposeA: true, m: og, n: row, k: rows,
+                                  a: gradOutput + p0 * cOut + group * og, lda: cOut, b: b, ldb: ldb,
+                                  beta: 1, c: sum + group * og * row, ldc: row)
+                }
+            }
+        }
+        for part in partials {
+            for i in 0..<count { gradWeights[i] += part.pointer[i] }
+            part.free()
+        }
+    }
+
+    /// `gradBias[c] = Σ_pixels gradOutput[p, c]` (overwritten).
+    public static func biasGradient(
+        _ gradOutput: UnsafePointer<Float>, pixels: Int, channels: Int, into gradBias: UnsafeMutablePointer<Float>
+    ) {
+        let workers = KernelThreads.workers(pixels)
+        let sums = Scratch(workers * channels, zeroed: true)
+        defer { sums.free() }
+        KernelThreads.forEachSlice(pixels) { worker, slice in
+            let sum = sums.pointer + worker * channels
+            for p in slice {
+                let row = gradOutput + p * channels
+                for c in 0..<channels { sum[c] += row[c] }
+            }
+        }
+        for c in 0..<channels {
+            var total: Float = 0
+            for w in 0..<workers { total += sums.pointer[w * channels + c] }
+            gradBias[c] = total
+        }
+    }
+
+    /// Adds the bias and applies the activation to `rows` output pixels while they are in cache.
+    @inline(__always)
+    static func epilogue(
+        _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?,
+        activation: Activation
+    ) {
+        if let bias {
+            for r in 0..<rows {
+                let o = out + r * channels
+                for c in 0..<channels { o[c] += bias[c] }
+            }
+        }
+        activation.apply(out, count: rows * channels)
+    }
+
+    /// Fills `col[pixels, kernel.volume * Cg]`: for each output pixel, the input channels of `group`
+    /// under every kernel tap (zeros where the tap falls in padding).
+    static func im2col(
+        _ g: Conv3dGeometry, _ x: UnsafePointer<Float>, group: Int, firstPixel: Int, pixels: Int,
+        into col: UnsafeMutablePointer<Float>
+    ) {
+        let cg = g.inputChannelsPerGroup, cIn = g.inputChannels, kW = g.kernel.w, iW = g.input.w
+        // Without groups or W dilation, a kernel row's taps are one contiguous run of the input.
+        let contiguous = g.groups == 1 && g.dilation.w == 1
+        var dst = col
+        walkRows(g, firstPixel: firstPixel, pixels: pixels) { rowBase, w0 in
+            defer { dst += kW * cg }
+            guard rowBase >= 0 else {
+                dst.update(repeating: 0, count: kW * cg)
+                return
+            }
+            let src = x + rowBase * cIn + group * cg
+            if contiguous {
+                let lo = min(kW, max(0, -w0)), hi = max(lo, min(kW, iW - w0))
+                if lo > 0 { dst.update(repeating: 0, count: lo * cg) }
+                (dst + lo * cg).update(from: src + (w0 + lo) * cIn, count: (hi - lo) * cg)
+                if hi < kW { (dst + hi * cg).update(repeating: 0, count: (kW - hi) * cg) }
+                return
+            }
+            for kw in 0..<kW {
+                let wi = w0 + kw * g.dilation.w
+                let d = dst + kw * cg
+                if wi >= 0 && wi < iW {
+                    let s = src + wi * cIn
+                    for c in 0..<cg { d[c] = s[c] }
+                } else {
+                    for c in 0..<cg { d[c] = 0 }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds each column entry back into the input position it came from.
+    static func col2imAdd(
+        _ g: Conv3dGeometry, _ col: UnsafePointer<Float>, group: Int, firstPixel: Int, pixels: Int,
+        into x: UnsafeMutablePointer<Float>
+    ) {
+        let cg = g.inputChannelsPerGroup, cIn = g.inputChannels, kW = g.kernel.w, iW = g.input.w
+        let contiguous = g.groups == 1 && g.dilation.w == 1
+        var src = col
+        walkRows(g, firstPixel: firstPixel, pixels: pixels) { rowBase, w0 in
+            defer { src += kW * cg }
+            guard rowBase >= 0 else { return }
+            let dst = x + rowBase * cIn + group * cg
+            if contiguous {
+                let lo = min(kW, max(0, -w0)), hi = max(lo, min(kW, iW - w0))
+                let d = dst + (w0 + lo) * cIn, s = src + lo * cg
+                for i in 0..<((hi - lo) * cg) { d[i] += s[i] }
+                return
+            }
+            for kw in 0..<kW {
+                let wi = w0 + kw * g.dilation.w
+                guard wi >= 0 && wi < iW else { continue }
+                let d = dst + wi * cIn, s = src + kw * cg
+                for c in 0..<cg { d[c] += s[c] }
+            }
+        }
+    }
+
+    /// Calls `body(rowBase, w0)` for each output pixel in `firstPixel..<firstPixel+pixels` and each
+    /// kernel (t, h) row in order: `rowBase` is the batch-wide index of input pixel (n, t, h, 0), or -1
+    /// when the row lies in padding; `w0` is the input column of the row's first tap.
+    @inline(__always)
+    static func walkRows(_ g: Conv3dGeometry, firstPixel: Int, pixels: Int, _ body: (Int, Int) -> Void) {
+        let oT = g.output.t, oH = g.output.h, oW = g.output.w
+        let iT = g.input.t, iH = g.input.h, iW = g.input.w
+        var wo = firstPixel % oW
+        var ho = (firstPixel / oW) % oH
+        var to = (firstPixel / (oW * oH)) % oT
+        var n = firstPixel / (oW * oH * oT)
+        for _ in 0..<pixels {
+            let w0 = wo * g.stride.w - g.padding.w
+            for kt in 0..<g.kernel.t {
+                let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
+                let tIn = ti >= 0 && ti < iT
+                for kh in 0..<g.kernel.h {
+                    let hi = ho * g.stride.h - g.padding.h + kh * g.dilation.h
+                    body(tIn && hi >= 0 && hi < iH ? ((n * iT + ti) * iH + hi) * iW : -1, w0)
+                }
+            }
+            wo += 1
+            if wo == oW {
+                wo = 0
+                ho += 1
+                if ho == oH {
+                    ho = 0
+                    to += 1
+                    if to == oT { to = 0; n += 1 }
+                }
+            }
+        }
+    }
+}

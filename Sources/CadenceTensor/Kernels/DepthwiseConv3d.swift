@@ -1,0 +1,457 @@
+/// Direct depthwise 3D convolution (`groups == inputChannels == outputChannels`), channels-last.
+///
+/// Vectorised over channels (`FloatVector`); the forward pass keeps a block of 4 outputs along W by
+/// 3 channel vectors in registers so each weight load feeds 4 FMAs, loops channels inside each W-block, and splits
+/// the batch's output frames over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
+/// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
+public enum DepthwiseConv3d {
+    /// Outputs along W kept in registers per block.
+    static let block = 4
+
+    /// Weights repacked as `[taps, C]` so one vector load covers consecutive channels of one tap.
+    static func tapMajor(_ g: Conv3dGeometry, _ weights: UnsafePointer<Float>) -> Scratch {
+        let taps = g.kernel.volume, c = g.inputChannels
+        let packed = Scratch(taps * c)
+        for ch in 0..<c {
+            for k in 0..<taps { packed.pointer[k * c + ch] = weights[ch * taps + k] }
+        }
+        return packed
+    }
+
+    /// `output = act(depthwise(input) + bias)`; see `Conv3d.forward`.
+    public static func forward(
+        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        let packed = tapMajor(g, weights)
+        defer { packed.free() }
+        let wk = UnsafePointer(packed.pointer)
+        let zeros = Scratch(c, zeroed: true)
+        defer { zeros.free() }
+        let biasOrZero = bias ?? UnsafePointer(zeros.pointer)
+        let plan = c >= vectorWidth ? ChannelPlan(channels: c) : nil
+        let kT = g.kernel.t, kH = g.kernel.h, kW = g.kernel.w
+        let sW = g.stride.w, pW = g.padding.w, dW = g.dilation.w
+        let iT = g.input.t, iH = g.input.h, iW = g.input.w
+        let oT = g.output.t, oH = g.output.h, oW = g.output.w
+        // Outputs whose whole W window lies inside the input need no bounds checks.
+        let interiorLo = min(oW, (pW + sW - 1) / sW)
+        let lastStart = iW - 1 + pW - (kW - 1) * dW
+        let interiorHi = max(interiorLo, lastStart < 0 ? 0 : min(oW, lastStart / sW + 1))
+        // The common 3-tap, unit-stride rows load each input once for all three taps.
+        let reusesInputs = kW == 3 && sW == 1 && dW == 1
+
+        Parallel.forEach(g.batch * oT) { item in
+            let n = item / oT, to = item % oT
+            // Input row offsets (pixel index at w = 0) and weight tap offsets of the valid (kt, kh).
+            let rows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * kT * kH)
+            defer { rows.deallocate() }
+            for ho in 0..<oH {
+                var count = 0
+                for kt in 0..<kT {
+                    let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
+                    guard ti >= 0, ti < iT else { continue }
+                    for kh in 0..<kH {
+                        let hi = ho * g.stride.h - g.padding.h + kh * g.dilation.h
+                        guard hi >= 0, hi < iH else { continue }
+                        rows[2 * count] = ((n * iT + ti) * iH + hi) * iW
+                        rows[2 * count + 1] = (kt * kH + kh) * kW
+                        count += 1
+                    }
+                }
+                let out = output + ((item * oH) + ho) * oW * c
+                guard let plan else {
+                    for wo in 0..<oW {
+                        scalarPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, out: out + wo * c)
+                    }
+                    activation.apply(out, count: oW * c)
+                    continue
+                }
+                for wo in 0..<interiorLo {
+                    edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
+                }
+                var wo = interiorLo
+                while reusesInputs && wo + block <= interiorHi {
+                    for c0 in plan.pairs {
+                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    for c0 in plan.pairSingles {
+                        interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    wo += block
+                }
+                while wo + block <= interiorHi {
+                    for c0 in plan.triples {
+                        interiorBlock3(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    for c0 in plan.singles {
+                        interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    wo += block
+                }
+                while wo < oW {
+                    edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
+                    wo += 1
+                }
+                activation.apply(out, count: oW * c)
+            }
+        }
+    }
+
+    /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by
+    /// constant offsets) and the single vectors left over, including the overlapping last one.
+    /// `pairs`/`pairSingles` split the channels the same way for the two-vector blocks.
+    struct ChannelPlan {
+        let triples: [Int]
+        let singles: [Int]
+        let pairs: [Int]
+        let pairSingles: [Int]
+
+        init(channels: Int) {
+            let full = channels / vectorWidth
+            func split(_ run: Int) -> ([Int], [Int]) {
+                let runs = Array(stride(from: 0, to: full - run + 1, by: run)).map { $0 * vectorWidth }
+                var rest = Array(((full / run) * run)..<full).map { $0 * vectorWidth }
+                if channels % vectorWidth != 0 { rest.append(channels - vectorWidth) }
+                return (runs, rest)
+            }
+            (triples, singles) = split(3)
+            (pairs, pairSingles) = split(2)
+        }
+    }
+
+    /// Four consecutive outputs along W times two channel vectors for a 3-tap, unit-stride kernel
+    /// row: each of the six input columns the block reads is loaded once and feeds every tap that
+    /// uses it (8 accumulators, 6 weights and 2 inputs fill the 16 vector registers).
+    @inline(__always)
+    static func rowReuseBlock2(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, v = vectorWidth
+        let b0 = loadVector(bias + c0), b1 = loadVector(bias + c0 + v)
+        var a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1
+        let first = wo - g.padding.w
+        for r in 0..<count {
+            let xp = x + (rows[2 * r] + first) * c + c0
+            let wp = wk + rows[2 * r + 1] * c + c0
+            let w00 = loadVector(wp), w01 = loadVector(wp + v)
+            let w10 = loadVector(wp + c), w11 = loadVector(wp + c + v)
+            let w20 = loadVector(wp + 2 * c), w21 = loadVector(wp + 2 * c + v)
+            // Input column p feeds output p - kw through tap kw.
+            var p = xp
+            var x0 = loadVector(p), x1 = loadVector(p + v)
+            a00.addProduct(x0, w00); a01.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a00.addProduct(x0, w10); a01.addProduct(x1, w11)
+            a10.addProduct(x0, w00); a11.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a00.addProduct(x0, w20); a01.addProduct(x1, w21)
+            a10.addProduct(x0, w10); a11.addProduct(x1, w11)
+            a20.addProduct(x0, w00); a21.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a10.addProduct(x0, w20); a11.addProduct(x1, w21)
+            a20.addProduct(x0, w10); a21.addProduct(x1, w11)
+            a30.addProduct(x0, w00); a31.addProduct(x1, w01)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a20.addProduct(x0, w20); a21.addProduct(x1, w21)
+            a30.addProduct(x0, w10); a31.addProduct(x1, w11)
+            p += c
+            x0 = loadVector(p); x1 = loadVector(p + v)
+            a30.addProduct(x0, w20); a31.addProduct(x1, w21)
+        }
+        let o = out + wo * c + c0
+        storeVector(a00, o); storeVector(a01, o + v)
+        storeVector(a10, o + c); storeVector(a11, o + c + v)
+        storeVector(a20, o + 2 * c); storeVector(a21, o + 2 * c + v)
+        storeVector(a30, o + 3 * c); storeVector(a31, o + 3 * c + v)
+    }
+
+    /// Four consecutive outputs along W times three channel vectors (`c0..<c0+3*vectorWidth`), all taps
+    /// inside the input: 12 accumulators and 3 weights stay in the 16 vector registers, inputs feed
+    /// the FMAs straight from memory, and four row pointers plus constant offsets address them.
+    @inline(__always)
+    static func interiorBlock3(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, kW = g.kernel.w, v = vectorWidth
+        let step = g.stride.w * c, tapStep = g.dilation.w * c
+        let b0 = loadVector(bias + c0), b1 = loadVector(bias + c0 + v), b2 = loadVector(bias + c0 + 2 * v)
+        var a00 = b0, a01 = b1, a02 = b2, a10 = b0, a11 = b1, a12 = b2
+        var a20 = b0, a21 = b1, a22 = b2, a30 = b0, a31 = b1, a32 = b2
+        let first = wo * g.stride.w - g.padding.w
+        for r in 0..<count {
+            var xp = x + (rows[2 * r] + first) * c + c0
+            var wp = wk + rows[2 * r + 1] * c + c0
+            for _ in 0..<kW {
+                let w0 = loadVector(wp), w1 = loadVector(wp + v), w2 = loadVector(wp + 2 * v)
+                let x1 = xp + step, x2 = xp + 2 * step, x3 = x1 + 2 * step
+                a00.addProduct(loadVector(xp), w0)
+                a01.addProduct(loadVector(xp + v), w1)
+                a02.addProduct(loadVector(xp + 2 * v), w2)
+                a10.addProduct(loadVector(x1), w0)
+                a11.addProduct(loadVector(x1 + v), w1)
+                a12.addProduct(loadVector(x1 + 2 * v), w2)
+                a20.addProduct(loadVector(x2), w0)
+                a21.addProduct(loadVector(x2 + v), w1)
+                a22.addProduct(loadVector(x2 + 2 * v), w2)
+                a30.addProduct(loadVector(x3), w0)
+                a31.addProduct(loadVector(x3 + v), w1)
+                a32.addProduct(loadVector(x3 + 2 * v), w2)
+                xp += tapStep
+                wp += c
+            }
+        }
+        let o = out + wo * c + c0
+        storeVector(a00, o); storeVector(a01, o + v); storeVector(a02, o + 2 * v)
+        storeVector(a10, o + c); storeVector(a11, o + c + v); storeVector(a12, o + c + 2 * v)
+        storeVector(a20, o + 2 * c); storeVector(a21, o + 2 * c + v); storeVector(a22, o + 2 * c + 2 * v)
+        storeVector(a30, o + 3 * c); storeVector(a31, o + 3 * c + v); storeVector(a32, o + 3 * c + 2 * v)
+    }
+
+    /// Four consecutive outputs along W for one channel vector, all taps inside the input.
+    @inline(__always)
+    static func interiorBlock1(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, kW = g.kernel.w
+        let step = g.stride.w * c, tapStep = g.dilation.w * c
+        let b = loadVector(bias + c0)
+        var a0 = b, a1 = b, a2 = b, a3 = b
+        let first = wo * g.stride.w - g.padding.w
+        for r in 0..<count {
+            var xp = x + (rows[2 * r] + first) * c + c0
+            var wp = wk + rows[2 * r + 1] * c + c0
+            for _ in 0..<kW {
+                let w = loadVector(wp)
+                let x1 = xp + step, x2 = xp + 2 * step, x3 = x1 + 2 * step
+                a0.addProduct(loadVector(xp), w)
+                a1.addProduct(loadVector(x1), w)
+                a2.addProduct(loadVector(x2), w)
+                a3.addProduct(loadVector(x3), w)
+                xp += tapStep
+                wp += c
+            }
+        }
+        let o = out + wo * c + c0
+        storeVector(a0, o)
+        storeVector(a1, o + c)
+        storeVector(a2, o + 2 * c)
+        storeVector(a3, o + 3 * c)
+    }
+
+    /// One output pixel, any position (taps outside the input skipped): three channel vectors at a
+    /// time so their FMA chains overlap.
+    @inline(__always)
+    static func edgePixel(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, g: Conv3dGeometry, plan: ChannelPlan,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, v = vectorWidth
+        for c0 in plan.triples {
+            var a0 = loadVector(bias + c0), a1 = loadVector(bias + c0 + v), a2 = loadVector(bias + c0 + 2 * v)
+            for r in 0..<count {
+                for kw in 0..<g.kernel.w {
+                    let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
+                    guard wi >= 0, wi < g.input.w else { continue }
+                    let xp = x + (rows[2 * r] + wi) * c + c0, wp = wk + (rows[2 * r + 1] + kw) * c + c0
+                    a0.addProduct(loadVector(xp), loadVector(wp))
+                    a1.addProduct(loadVector(xp + v), loadVector(wp + v))
+                    a2.addProduct(loadVector(xp + 2 * v), loadVector(wp + 2 * v))
+                }
+            }
+            storeVector(a0, out + c0)
+            storeVector(a1, out + c0 + v)
+            storeVector(a2, out + c0 + 2 * v)
+        }
+        for c0 in plan.singles {
+            var acc = loadVector(bias + c0)
+            for r in 0..<count {
+                for kw in 0..<g.kernel.w {
+                    let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
+                    guard wi >= 0, wi < g.input.w else { continue }
+                    acc.addProduct(loadVector(x + (rows[2 * r] + wi) * c + c0), loadVector(wk + (rows[2 * r + 1] + kw) * c + c0))
+                }
+            }
+            storeVector(acc, out + c0)
+        }
+    }
+
+    /// One output pixel for channel counts below one vector.
+    static func scalarPixel(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        for ch in 0..<c { out[ch] = bias[ch] }
+        for r in 0..<count {
+            for kw in 0..<g.kernel.w {
+                let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
+                guard wi >= 0, wi < g.input.w else { continue }
+                let xp = x + (rows[2 * r] + wi) * c, wp = wk + (rows[2 * r + 1] + kw) * c
+                for ch in 0..<c { out[ch] += xp[ch] * wp[ch] }
+            }
+        }
+    }
+
+    /// The output positions that read input position `i` along one axis, with the tap index each uses.
+    @inline(__always)
+    static func readers(
+        of i: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, outputs: Int,
+        into list: UnsafeMutablePointer<Int>
+    ) -> Int {
+        var count = 0
+        for k in 0..<kernel {
+            let numerator = i + padding - k * dilation
+            guard numerator >= 0, numerator % stride == 0 else { continue }
+            let o = numerator / stride
+            guard o < outputs else { continue }
+            list[2 * count] = o
+            list[2 * count + 1] = k
+            count += 1
+        }
+        return count
+    }
+
+    /// `gradInput` (overwritten) from `gradOutput`: each input pixel gathers the outputs that read it,
+    /// so input frames split over the pool without write conflicts.
+    public static func backwardData(
+        _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        gradInput: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        let packed = tapMajor(g, weights)
+        defer { packed.free() }
+        let wk = UnsafePointer(packed.pointer)
+        let vectors = c >= vectorWidth ? ChannelVectors(channels: c) : nil
+        let kT = g.kernel.t, kH = g.kernel.h, kW = g.kernel.w
+        let iT = g.input.t, iH = g.input.h, iW = g.input.w
+        let oT = g.output.t, oH = g.output.h, oW = g.output.w
+        Parallel.forEach(g.batch * iT) { item in
+            let n = item / iT, ti = item % iT
+            let lists = UnsafeMutablePointer<Int>.allocate(capacity: 2 * (kT + kH + kW) + 2 * kT * kH * kW)
+            defer { lists.deallocate() }
+            let tList = lists, hList = lists + 2 * kT, wList = hList + 2 * kH, taps = wList + 2 * kW
+            let tCount = readers(of: ti, kernel: kT, stride: g.stride.t, padding: g.padding.t,
+                                 dilation: g.dilation.t, outputs: oT, into: tList)
+            for hi in 0..<iH {
+                let hCount = readers(of: hi, kernel: kH, stride: g.stride.h, padding: g.padding.h,
+                                     dilation: g.dilation.h, outputs: oH, into: hList)
+                for wi in 0..<iW {
+                    let wCount = readers(of: wi, kernel: kW, stride: g.stride.w, padding: g.padding.w,
+                                         dilation: g.dilation.w, outputs: oW, into: wList)
+                    // (output pixel offset, tap offset) pairs, both already scaled by C.
+                    var count = 0
+                    for a in 0..<tCount {
+                        for b in 0..<hCount {
+                            for d in 0..<wCount {
+                                let pixel = ((n * oT + tList[2 * a]) * oH + hList[2 * b]) * oW + wList[2 * d]
+                                let tap = (tList[2 * a + 1] * kH + hList[2 * b + 1]) * kW + wList[2 * d + 1]
+                                taps[2 * count] = pixel * c
+                                taps[2 * count + 1] = tap * c
+                                count += 1
+                            }
+                        }
+                    }
+                    let dx = gradInput + (((n * iT + ti) * iH + hi) * iW + wi) * c
+                    if let vectors {
+                        for c0 in vectors.starts {
+                            var acc = FloatVector()
+                            for r in 0..<count {
+                                acc.addProduct(loadVector(gradOutput + taps[2 * r] + c0), loadVector(wk + taps[2 * r + 1] + c0))
+                            }
+                            storeVector(acc, dx + c0)
+                        }
+                    } else {
+                        for ch in 0..<c { dx[ch] = 0 }
+                        for r in 0..<count {
+                            let dy = gradOutput + taps[2 * r], w = wk + taps[2 * r + 1]
+                            for ch in 0..<c { dx[ch] += dy[ch] * w[ch] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `gradWeights` (overwritten, conv layout `[C, kT, kH, kW, 1]`): per-worker tap-major sums over
+    /// the worker's output frames, added together at the end.
+    public static func backwardWeights(
+        _ g: Conv3dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+        gradWeights: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, taps = g.kernel.volume
+        let vectors = c >= vectorWidth ? ChannelVectors(channels: c) : nil
+        let kT = g.kernel.t, kH = g.kernel.h, kW = g.kernel.w
+        let iT = g.input.t, iH = g.input.h, iW = g.input.w
+        let oT = g.output.t, oH = g.output.h, oW = g.output.w
+        let items = g.batch * oT
+        let workers = KernelThreads.workers(items)
+        let sums = Scratch(workers * taps * c, zeroed: true)
+        defer { sums.free() }
+        KernelThreads.forEachSlice(items) { worker, slice in
+            let acc = sums.pointer + worker * taps * c
+            let list = UnsafeMutablePointer<Int>.allocate(capacity: 2 * taps)
+            defer { list.deallocate() }
+            for item in slice {
+                let n = item / oT, to = item % oT
+                for ho in 0..<oH {
+                    for wo in 0..<oW {
+                        // (input pixel offset, tap offset) pairs inside the input, scaled by C.
+                        var count = 0
+                        for kt in 0..<kT {
+                            let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
+                            guard ti >= 0, ti < iT else { continue }
+                            for kh in 0..<kH {
+                                let hi = ho * g.stride.h - g.padding.h + kh * g.dilation.h
+                                guard hi >= 0, hi < iH else { continue }
+                                for kw in 0..<kW {
+                                    let wi = wo * g.stride.w - g.padding.w + kw * g.dilation.w
+                                    guard wi >= 0, wi < iW else { continue }
+                                    list[2 * count] = (((n * iT + ti) * iH + hi) * iW + wi) * c
+                                    list[2 * count + 1] = ((kt * kH + kh) * kW + kw) * c
+                                    count += 1
+                                }
+                            }
+                        }
+                        let dy = gradOutput + (((item * oH) + ho) * oW + wo) * c
+                        if let vectors {
+                            for (v, c0) in vectors.starts.enumerated() {
+                                let d = loadVector(dy + c0) * vectors.masks[v]
+                                for r in 0..<count {
+                                    let a = acc + list[2 * r + 1] + c0
+                                    storeVector(loadVector(a).addingProduct(d, loadVector(input + list[2 * r] + c0)), a)
+                                }
+                            }
+                        } else {
+                            for r in 0..<count {
+                                let a = acc + list[2 * r + 1], xp = input + list[2 * r]
+                                for ch in 0..<c { a[ch] += dy[ch] * xp[ch] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for ch in 0..<c {
+            for k in 0..<taps {
+                var total: Float = 0
+                for w in 0..<workers { total += sums.pointer[(w * taps + k) * c + ch] }
+                gradWeights[ch * taps + k] = total
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// The vector the hand-vectorised kernels work in: 8 floats, one AVX2 `ymm` register. The machines
+/// Cadence targets (AMD Zen 3, x86-64-v3) have 16 such registers and no AVX-512, so kernels size
+/// their register blocks for 16 vector registers.
+typealias FloatVector = SIMD8<Float>
+
+/// Lanes in a `FloatVector`.
+let vectorWidth = FloatVector.scalarCount
+
+/// Unaligned vector load (compiles to a plain `vmovups` or a memory operand of `vfmadd`).
+@inline(__always)
+func loadVector(_ p: UnsafePointer<Float>) -> FloatVector {
+    UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
+}
+
+@inline(__always)
+func loadVector(_ p: UnsafeMutablePointer<Float>) -> FloatVector {
+    UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
+}
+
+@inline(__always)
+func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
+}
+
+/// How a channel loop covers `channels` floats with vectors: full vectors from 0, then, when the
+/// count is not a multiple of the width, one last vector ending exactly at `channels` that overlaps
+/// the previous one. Stores of recomputed lanes are harmless; accumulations multiply by `mask`, which
+/// is zero on the lanes an earlier vector already covered. Needs `channels >= vectorWidth`.
+struct ChannelVectors {
+    let starts: [Int]
+    let masks: [FloatVector]
+
+    init(channels: Int) {
+        var starts = Array(stride(from: 0, to: channels - vectorWidth + 1, by: vectorWidth))
+        var masks = Array(repeating: FloatVector(repeating: 1), count: starts.count)
+        if channels % vectorWidth != 0 {
+            starts.append(channels - vectorWidth)
+            let covered = vectorWidth - channels % vectorWidth
+            var mask = FloatVector(repeating: 1)
+            for lane in 0..<covered { mask[lane] = 0 }
+            masks.append(mask)
+        }
+        self.starts = starts
+        self.masks = masks
+    }
+}

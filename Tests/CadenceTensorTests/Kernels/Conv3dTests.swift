@@ -1,0 +1,146 @@
+import Testing
+@testable import CadenceTensor
+
+/// A small conv shape for parameterised tests.
+struct ConvCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var batch = 1
+    var input = Dims3(3, 5, 6)
+    var cIn = 4
+    var cOut = 6
+    var kernel = Dims3(all: 3)
+    var stride = Dims3(all: 1)
+    var padding = Dims3(all: 1)
+    var dilation = Dims3(all: 1)
+    var groups = 1
+
+    var testDescription: String { name }
+
+    func geometry() throws -> Conv3dGeometry {
+        try Conv3dGeometry(batch: batch, input: input, inputChannels: cIn, outputChannels: cOut, kernel: kernel,
+                           stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    static let dense: [ConvCase] = [
+        ConvCase(name: "3x3x3 pad 1"),
+        ConvCase(name: "pointwise", input: Dims3(2, 3, 5), cIn: 5, cOut: 7, kernel: Dims3(all: 1), padding: Dims3(all: 0)),
+        ConvCase(name: "pointwise groups 2 batch 2", batch: 2, input: Dims3(2, 3, 3), cIn: 6, cOut: 4,
+                 kernel: Dims3(all: 1), padding: Dims3(all: 0), groups: 2),
+        ConvCase(name: "1x1x1 stride 2", input: Dims3(3, 5, 5), cIn: 3, cOut: 5, kernel: Dims3(all: 1),
+                 stride: Dims3(1, 2, 2), padding: Dims3(all: 0)),
+        ConvCase(name: "stride 2 asymmetric pad", batch: 2, input: Dims3(4, 7, 6), cIn: 3, cOut: 5,
+                 kernel: Dims3(3, 3, 2), stride: Dims3(2, 2, 2), padding: Dims3(1, 0, 1)),
+        ConvCase(name: "dilation 2", input: Dims3(5, 6, 7), cIn: 2, cOut: 3, kernel: Dims3(2, 3, 3),
+                 padding: Dims3(1, 2, 2), dilation: Dims3(2, 2, 2)),
+        ConvCase(name: "groups 3 temporal (3,1,1)", batch: 2, input: Dims3(4, 3, 3), cIn: 6, cOut: 9,
+                 kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0), groups: 3),
+        ConvCase(name: "stem 1x7x7 stride (1,2,2)", input: Dims3(2, 9, 10), cIn: 3, cOut: 4,
+                 kernel: Dims3(1, 7, 7), stride: Dims3(1, 2, 2), padding: Dims3(0, 3, 3)),
+        ConvCase(name: "depthwise scalar C=4", input: Dims3(3, 4, 5), cIn: 4, cOut: 4, groups: 4),
+        ConvCase(name: "depthwise C=20 wide", batch: 2, input: Dims3(3, 3, 19), cIn: 20, cOut: 20, groups: 20),
+        ConvCase(name: "depthwise C=32 stride 2", input: Dims3(3, 6, 21), cIn: 32, cOut: 32,
+                 stride: Dims3(1, 2, 2), groups: 32),
+        ConvCase(name: "depthwise C=18 dilated 5x1x1", input: Dims3(6, 2, 12), cIn: 18, cOut: 18,
+                 kernel: Dims3(5, 1, 3), stride: Dims3(2, 1, 1), padding: Dims3(2, 0, 2), dilation: Dims3(1, 1, 2),
+                 groups: 18),
+    ]
+}
+
+@Suite struct Conv3dTests {
+    @Test(arguments: ConvCase.dense)
+    func matchesReference(_ c: ConvCase) throws {
+        let g = try c.geometry()
+        var rng = SeededRandom(seed: 7)
+        let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
+        let dy = rng.array(g.outputCount)
+        let y = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, bias: bias, output: $0) }
+        #expect(maxRelativeError(y, Reference.convForward(g, x, w, bias)) < 1e-5)
+        let dx = makeOutput(g.inputCount) { Conv3d.backwardData(g, gradOutput: dy, weights: w, gradInput: $0) }
+        #expect(maxRelativeError(dx, Reference.convBackwardData(g, dy, w)) < 1e-5)
+        var db = [Float](repeating: 0, count: g.outputChannels)
+        let dw = makeOutput(g.weightCount) { out in
+            db.withUnsafeMutableBufferPointer {
+                Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: out, gradBias: $0.baseAddress)
+            }
+        }
+        #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-5)
+        var expectedBias = [Float](repeating: 0, count: g.outputChannels)
+        for i in dy.indices { expectedBias[i % g.outputChannels] += dy[i] }
+        #expect(maxRelativeError(db, expectedBias) < 1e-5)
+    }
+
+    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[10]])
+    func gradientsMatchFiniteDifferences(_ c: ConvCase) throws {
+        let g = try c.geometry()
+        var rng = SeededRandom(seed: 11)
+        let x = rng.array(g.inputCount), w = rng.array(g.weightCount), r = rng.array(g.outputCount)
+        func loss(_ x: [Float], _ w: [Float]) -> Double {
+            dot(makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, output: $0) }, r)
+        }
+        let dx = makeOutput(g.inputCount) { Conv3d.backwardData(g, gradOutput: r, weights: w, gradInput: $0) }
+        for i in probeIndices(g.inputCount) {
+            #expect(abs(finiteDifference(x, at: i) { loss($0, w) } - Double(dx[i])) < 2e-2)
+        }
+        let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: r, gradWeights: $0) }
+        for i in probeIndices(g.weightCount) {
+            #expect(abs(finiteDifference(w, at: i) { loss(x, $0) } - Double(dw[i])) < 2e-2)
+        }
+    }
+
+    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[9]])
+    func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
+        let g = try c.geometry()
+        var rng = SeededRandom(seed: 3)
+        let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
+        for activation in [Activation.relu, .silu, .gelu, .sigmoid] {
+            let fused = makeOutput(g.outputCount) {
+                Conv3d.forward(g, input: x, weights: w, bias: bias, activation: activation, output: $0)
+            }
+            var separate = Reference.convForward(g, x, w, bias)
+            separate.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+            #expect(maxRelativeError(fused, separate) < 1e-5)
+        }
+    }
+
+    @Test func largeTileCountsRunAcrossThreads() throws {
+        // More output pixels than one tile, so several workers and tiles take part.
+        let g = try Conv3dGeometry(batch: 1, input: Dims3(3, 16, 16), inputChannels: 3, outputChannels: 2,
+                                   kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1))
+        #expect(g.outputPixels > Conv3d.tilePixels(g))
+        var rng = SeededRandom(seed: 5)
+        let x = rng.array(g.inputCount), w = rng.array(g.weightCount), dy = rng.array(g.outputCount)
+        let y = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, output: $0) }
+        #expect(maxRelativeError(y, Reference.convForward(g, x, w, nil)) < 1e-5)
+        let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: $0) }
+        #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
+    }
+
+    @Test func rejectsBadGeometry() {
+        #expect(throws: KernelError.groupsDoNotDivide(kernel: "conv3d", channels: 5, groups: 2)) {
+            try Conv3dGeometry(batch: 1, input: Dims3(1, 4, 4), inputChannels: 5, outputChannels: 4,
+                               kernel: Dims3(all: 1), groups: 2)
+        }
+        #expect(throws: KernelError.emptyOutput(kernel: "conv3d", axis: "H", input: 2, window: 3)) {
+            try Conv3dGeometry(batch: 1, input: Dims3(3, 2, 4), inputChannels: 1, outputChannels: 1,
+                               kernel: Dims3(all: 3))
+        }
+        #expect(throws: KernelError.self) {
+            try Conv3dGeometry(batch: 1, input: Dims3(3, 3, 3), inputChannels: 1, outputChannels: 1,
+                               kernel: Dims3(all: 1), stride: Dims3(0, 1, 1))
+        }
+    }
+
+    @Test func weightLayoutConvertsFromPyTorchAndBack() {
+        let o = 2, cg = 3, kernel = Dims3(1, 2, 2)
+        let torch = (0..<(o * cg * kernel.volume)).map(Float.init)
+        let ours = makeOutput(torch.count) {
+            ConvWeightLayout.fromPyTorch(torch, outputChannels: o, inputChannelsPerGroup: cg, kernel: kernel, into: $0)
+        }
+        // Ours [o=1, tap=2, c=1] is PyTorch [o=1, c=1, tap=2] = 1*12 + 1*4 + 2.
+        #expect(ours[(1 * 4 + 2) * cg + 1] == 18)
+        let back = makeOutput(torch.count) {
+            ConvWeightLayout.toPyTorch(ours, outputChannels: o, inputChannelsPerGroup: cg, kernel: kernel, into: $0)
+        }
+        #expect(back == torch)
+    }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""PyTorch side of `cadence-bench ops`: times the same op shapes and prints one JSON line per row,
+{"name": ..., "ms": median milliseconds, "format": memory format}. Each convolution row is timed with
+both channels_last_3d (oneDNN's fastest path for most 3D convs) and the default contiguous NCDHW
+layout (faster for some 1x1x1 shapes here), and the faster one is reported, so Cadence is always
+compared with PyTorch's best. Backward rows call aten's convolution_backward / batch-norm backward
+directly (data and weight gradients), so no autograd graph is timed.
+
+Usage: ops_reference.py --threads N [--quick]
+"""
+import argparse
+import json
+import time
+
+import torch
+
+CL = torch.channels_last_3d
+
+
+def median_ms(fn, min_runs=5, min_seconds=0.3):
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_runs or (time.perf_counter() - start < min_seconds and len(times) < 200):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def conv_rows(name, cin, cout, size, kernel, stride=(1, 1, 1), padding=(0, 0, 0), groups=1):
+    fns = {fmt: conv_fns(fmt, cin, cout, size, kernel, stride, padding, groups) for fmt in FORMATS}
+    return [(name + " fwd", {fmt: f[0] for fmt, f in fns.items()}),
+            (name + " bwd", {fmt: f[1] for fmt, f in fns.items()})]
+
+
+FORMATS = {"channels_last_3d": CL, "contiguous": torch.contiguous_format}
+
+
+def conv_fns(fmt, cin, cout, size, kernel, stride, padding, groups):
+    memory_format = FORMATS[fmt]
+    x = torch.randn(1, cin, *size).to(memory_format=memory_format)
+    w = torch.randn(cout, cin // groups, *kernel).to(memory_format=memory_format)
+    with torch.no_grad():
+        y = torch.nn.functional.conv3d(x, w, None, stride, padding, 1, groups)
+    gy = torch.randn_like(y).contiguous(memory_format=memory_format)
+
+    def forward():
+        with torch.no_grad():
+            torch.nn.functional.conv3d(x, w, None, stride, padding, 1, groups)
+
+    def backward():
+        torch.ops.aten.convolution_backward(gy, x, w, None, list(stride), list(padding), [1, 1, 1], False,
+                                            [0, 0, 0], groups, [True, True, False])
+
+    return forward, backward
+
+
+def batch_norm_rows(name, c, size):
+    x = torch.randn(1, c, *size).to(memory_format=CL)
+    gamma, beta = torch.randn(c), torch.randn(c)
+    mean, var = torch.zeros(c), torch.ones(c)
+    gy = torch.randn_like(x)
+    _, save_mean, save_invstd = torch.ops.aten.native_batch_norm(x, gamma, beta, mean, var, True, 0.1, 1e-5)
+
+    def forward():
+        torch.ops.aten.native_batch_norm(x, gamma, beta, mean, var, True, 0.1, 1e-5)
+
+    def eval_forward():
+        torch.ops.aten.native_batch_norm(x, gamma, beta, mean, var, False, 0.1, 1e-5)
+
+    def backward():
+        torch.ops.aten.native_batch_norm_backward(gy, x, gamma, mean, var, save_mean, save_invstd, True, 1e-5,
+                                                  [True, True, True])
+
+    return [(name + " train fwd", {"channels_last_3d": forward}),
+            (name + " eval fwd", {"channels_last_3d": eval_forward}),
+            (name + " bwd", {"channels_last_3d": backward})]
+
+
+def gemm_rows(n):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    return [(f"gemm {n}", {"dense": lambda: torch.mm(a, b)})]
+
+
+def all_rows():
+    rows = []
+    rows += conv_rows("pw 24>54 16x56x56", 24, 54, (16, 56, 56), (1, 1, 1))
+    rows += conv_rows("pw 54>24 16x56x56", 54, 24, (16, 56, 56), (1, 1, 1))
+    rows += conv_rows("dw3 C54 16x56x56", 54, 54, (16, 56, 56), (3, 3, 3), padding=(1, 1, 1), groups=54)
+    rows += conv_rows("dw3 C216 16x14x14", 216, 216, (16, 14, 14), (3, 3, 3), padding=(1, 1, 1), groups=216)
+    rows += conv_rows("t3 1024>256 8x14x14", 1024, 256, (8, 14, 14), (3, 1, 1), padding=(1, 0, 0))
+    rows += conv_rows("s3 256>256 8x14x14", 256, 256, (8, 14, 14), (1, 3, 3), padding=(0, 1, 1))
+    rows += conv_rows("stem 3>64 8x224x224", 3, 64, (8, 224, 224), (1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3))
+    rows += batch_norm_rows("bn C54 16x56x56", 54, (16, 56, 56))
+    rows += gemm_rows(1024)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    for name, variants in all_rows():
+        timed = sorted((median_ms(fn), fmt) for fmt, fn in variants.items())
+        print(json.dumps({"name": name, "ms": timed[0][0], "format": timed[0][1]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
