@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import CadenceTensor
 
-@Suite struct ActivationTests {
+@Suite struct ActivationKernelTests {
     static let definitions: [(Activation, (Double) -> Double)] = [
         (.relu, { max($0, 0) }),
         (.silu, { $0 / (1 + Foundation.exp(-$0)) }),
