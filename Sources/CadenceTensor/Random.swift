@@ -3,13 +3,18 @@ import Foundation
 /// A small, fast, seedable random generator (xoshiro256**, seeded through SplitMix64) whose whole
 /// state can be saved and restored, so that a resumed training run draws the same numbers.
 public struct TensorRandom: RandomNumberGenerator, Equatable, Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
     /// The four state words; save them with a checkpoint and pass them to `init(state:)`.
-    public private(set) var state: [UInt64]
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     /// A generator determined by `seed`.
     public init(seed: UInt64) {
         var mix = seed
-        state = (0..<4).map { _ in TensorRandom.splitMix(&mix) }
+        s0 = TensorRandom.splitMix(&mix)
+        s1 = TensorRandom.splitMix(&mix)
+        s2 = TensorRandom.splitMix(&mix)
+        s3 = TensorRandom.splitMix(&mix)
     }
 
     /// A generator continuing from a saved `state`.
@@ -17,7 +22,7 @@ public struct TensorRandom: RandomNumberGenerator, Equatable, Sendable {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
             throw TensorError("TensorRandom(state:)", "needs four state words, not all zero")
         }
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
     private static func splitMix(_ x: inout UInt64) -> UInt64 {
@@ -31,14 +36,14 @@ public struct TensorRandom: RandomNumberGenerator, Equatable, Sendable {
     private static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     public mutating func next() -> UInt64 {
-        let result = TensorRandom.rotate(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = TensorRandom.rotate(state[3], 45)
+        let result = TensorRandom.rotate(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = TensorRandom.rotate(s3, 45)
         return result
     }
 

@@ -38,6 +38,15 @@ public final class Tensor: @unchecked Sendable {
         Tensor(storage: TensorStorage(count: Shape.count(shape)), shape: shape, strides: Shape.contiguousStrides(shape))
     }
 
+    /// A new contiguous tensor whose elements are uninitialised: a kernel's output buffer, to be
+    /// written in full through `unsafeDataPointer` before it is read.
+    public static func empty(_ shape: [Int]) -> Tensor { uninitialized(shape.map { Swift.max($0, 0) }) }
+
+    /// Address of the first element (`storage.pointer + offset`); elements lie at `strides`.
+    /// Valid only while this tensor is alive: keep it so with `withExtendedLifetime` around the
+    /// kernel call. Kernels call `contiguous()` first and read `count` dense elements from here.
+    public var unsafeDataPointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
+
     /// A new contiguous tensor of `shape` whose elements `initializer` writes, in row-major order.
     /// The buffer starts uninitialised (and 64-byte aligned): `initializer` must write every
     /// element. This is how kernels produce their outputs.
