@@ -1,20 +1,25 @@
 import CFFmpeg
 
 /// Turns decoded pictures (any pixel format) into upright RGB24 of the requested size with swscale.
-/// The scaler and its aligned output buffer are kept between frames, so streaming allocates only the
-/// returned pixels.
+///
+/// Pixels match the `ffmpeg` CLI: the same swscale flags, colour matrix and range, and rotation applied
+/// to the YCbCr planes before scaling, as the CLI's autorotation filters do (turning after scaling would
+/// move chroma siting and differ at sharp colour edges). The scaler, the turned planes and the aligned
+/// output buffer are kept between frames, so streaming allocates only the returned pixels.
 final class FrameConverter {
     private var scaler: OpaquePointer?
     private var buffer: UnsafeMutableRawPointer?
     private var bufferSize = 0
+    private var turned: UnsafeMutablePointer<AVFrame>?
     private static let alignment = 64
 
     deinit {
         sws_freeContext(scaler)
         buffer?.deallocate()
+        av_frame_free(&turned)
     }
 
-    /// Bicubic, the flags the `ffmpeg` CLI gives swscale, so pixels match the CLI's output.
+    /// Bicubic: the flags the `ffmpeg` CLI gives swscale (its default `-sws_flags`).
     static let flags = SWS_BICUBIC
 
     /// The upright output size for a decoded picture, or nil when `resize` asks for an impossible size.
@@ -24,24 +29,29 @@ final class FrameConverter {
         return resize.outputSize(width: upright.width, height: upright.height)
     }
 
-    /// Converts `frame` to RGB24, scaled and turned; nil when swscale cannot handle its pixel format.
+    /// Converts `frame` to RGB24, turned and scaled; nil when swscale cannot handle its pixel format.
     func convert(_ frame: UnsafeMutablePointer<AVFrame>, rotation: Rotation, resize: Resize?)
         -> (width: Int, height: Int, rgb: [UInt8])? {
-        let source = frame.pointee
-        let width = Int(source.width), height = Int(source.height)
-        guard width > 0, height > 0,
-              let output = Self.outputSize(width: width, height: height, rotation: rotation, resize: resize) else {
+        guard frame.pointee.width > 0, frame.pointee.height > 0,
+              let output = Self.outputSize(width: Int(frame.pointee.width), height: Int(frame.pointee.height),
+                                           rotation: rotation, resize: resize) else {
             return nil
         }
-        // Scale first, in the stored orientation, then turn the RGB.
-        let scaledWidth = rotation.swapsAxes ? output.height : output.width
-        let scaledHeight = rotation.swapsAxes ? output.width : output.height
-        let sourceFormat = AVPixelFormat(rawValue: source.format)
-        scaler = sws_getCachedContext(scaler, source.width, source.height, sourceFormat,
+        var source = frame
+        var rgbRotation = rotation
+        if rotation != .none, let planes = turnPlanes(of: frame, by: rotation) {
+            source = planes
+            rgbRotation = .none
+        }
+        // Any turn not done on the planes is done on the RGB, so scale to the size before that turn.
+        let scaledWidth = rgbRotation.swapsAxes ? output.height : output.width
+        let scaledHeight = rgbRotation.swapsAxes ? output.width : output.height
+        let picture = source.pointee
+        scaler = sws_getCachedContext(scaler, picture.width, picture.height, AVPixelFormat(rawValue: picture.format),
                                       Int32(scaledWidth), Int32(scaledHeight), AV_PIX_FMT_RGB24,
                                       Self.flags, nil, nil, nil)
         guard let scaler else { return nil }
-        matchColorspace(of: source, scaler: scaler)
+        matchColorspace(of: picture, scaler: scaler)
 
         let stride = (scaledWidth * 3 + Self.alignment - 1) / Self.alignment * Self.alignment
         // swscale's vector code may write a little past the last row.
@@ -50,24 +60,76 @@ final class FrameConverter {
         let rows = buffer.assumingMemoryBound(to: UInt8.self)
         var destination: [UnsafeMutablePointer<UInt8>?] = [rows, nil, nil, nil]
         var destinationStride: [Int32] = [Int32(stride), 0, 0, 0]
-        var planes = source.data
-        var strides = source.linesize
+        var planes = picture.data
+        var strides = picture.linesize
         let scaled = withUnsafeBytes(of: &planes) { planeBytes in
             withUnsafeBytes(of: &strides) { strideBytes in
                 sws_scale(scaler,
                           planeBytes.baseAddress?.assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
                           strideBytes.baseAddress?.assumingMemoryBound(to: Int32.self),
-                          0, source.height, &destination, &destinationStride)
+                          0, picture.height, &destination, &destinationStride)
             }
         }
         guard scaled > 0 else { return nil }
         let rgb = [UInt8](unsafeUninitializedCapacity: output.width * output.height * 3) { pixels, count in
             if let base = pixels.baseAddress {
-                rotation.apply(source: rows, width: scaledWidth, height: scaledHeight, stride: stride, into: base)
+                rgbRotation.apply(source: rows, width: scaledWidth, height: scaledHeight, sourceStride: stride,
+                                  pixelSize: 3, into: base, outputStride: output.width * 3)
             }
             count = output.width * output.height * 3
         }
         return (output.width, output.height, rgb)
+    }
+
+    /// The frame's planes turned by `rotation`, for 8-bit planar formats whose chroma is subsampled
+    /// equally in both directions (so a turned picture has the same format); nil for other formats.
+    private func turnPlanes(of frame: UnsafeMutablePointer<AVFrame>, by rotation: Rotation) -> UnsafeMutablePointer<AVFrame>? {
+        let format = AVPixelFormat(rawValue: frame.pointee.format)
+        guard let descriptor = av_pix_fmt_desc_get(format)?.pointee,
+              descriptor.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0,
+              descriptor.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE) == 0,
+              descriptor.log2_chroma_w == descriptor.log2_chroma_h else { return nil }
+        let components = Int(descriptor.nb_components)
+        let allBytes = withUnsafeBytes(of: descriptor.comp) { raw in
+            (0..<components).allSatisfy { raw.load(fromByteOffset: $0 * MemoryLayout<AVComponentDescriptor>.stride,
+                                                   as: AVComponentDescriptor.self).depth == 8 }
+        }
+        guard allBytes else { return nil }
+
+        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
+        let turnedWidth = rotation.swapsAxes ? height : width
+        let turnedHeight = rotation.swapsAxes ? width : height
+        if turned == nil { turned = av_frame_alloc() }
+        guard let target = turned else { return nil }
+        if target.pointee.width != turnedWidth || target.pointee.height != turnedHeight || target.pointee.format != frame.pointee.format
+            || target.pointee.data.0 == nil {
+            av_frame_unref(target)
+            target.pointee.width = Int32(turnedWidth)
+            target.pointee.height = Int32(turnedHeight)
+            target.pointee.format = frame.pointee.format
+            guard av_frame_get_buffer(target, 0) >= 0 else { return nil }
+        }
+        target.pointee.colorspace = frame.pointee.colorspace
+        target.pointee.color_range = frame.pointee.color_range
+
+        let planeCount = Int(av_pix_fmt_count_planes(format))
+        var sourcePlanes = frame.pointee.data, sourceStrides = frame.pointee.linesize
+        var targetPlanes = target.pointee.data, targetStrides = target.pointee.linesize
+        let shift = Int(descriptor.log2_chroma_w)
+        for plane in 0..<planeCount {
+            // Planes 1 and 2 are chroma; the alpha plane, like luma, is full size.
+            let isChroma = plane == 1 || plane == 2
+            let planeWidth = isChroma ? (width + (1 << shift) - 1) >> shift : width
+            let planeHeight = isChroma ? (height + (1 << shift) - 1) >> shift : height
+            let from = withUnsafeBytes(of: &sourcePlanes) { $0.load(fromByteOffset: plane * 8, as: UnsafeMutablePointer<UInt8>?.self) }
+            let to = withUnsafeBytes(of: &targetPlanes) { $0.load(fromByteOffset: plane * 8, as: UnsafeMutablePointer<UInt8>?.self) }
+            let fromStride = withUnsafeBytes(of: &sourceStrides) { $0.load(fromByteOffset: plane * 4, as: Int32.self) }
+            let toStride = withUnsafeBytes(of: &targetStrides) { $0.load(fromByteOffset: plane * 4, as: Int32.self) }
+            guard let from, let to, fromStride > 0 else { return nil }
+            rotation.apply(source: from, width: planeWidth, height: planeHeight, sourceStride: Int(fromStride),
+                           pixelSize: 1, into: to, outputStride: Int(toStride))
+        }
+        return target
     }
 
     /// Uses the frame's own YCbCr matrix and range, as the CLI's scale filter does ("auto" matrix).

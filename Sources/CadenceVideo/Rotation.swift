@@ -33,40 +33,39 @@ public enum Rotation: Int, Equatable, Sendable, CaseIterable {
     /// Whether the turn exchanges width and height.
     public var swapsAxes: Bool { self == .clockwise90 || self == .counterclockwise90 }
 
-    /// Copies an RGB24 picture of `width`×`height` (rows `stride` bytes apart) into `output`,
-    /// turned by this rotation; `output` receives a tightly packed picture.
-    func apply(source: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int,
-               into output: UnsafeMutablePointer<UInt8>) {
+    /// Copies a picture of `width`×`height` pixels of `pixelSize` bytes (rows `sourceStride` bytes apart)
+    /// into `output` (rows `outputStride` bytes apart), turned by this rotation.
+    func apply(source: UnsafePointer<UInt8>, width: Int, height: Int, sourceStride: Int, pixelSize: Int,
+               into output: UnsafeMutablePointer<UInt8>, outputStride: Int) {
         switch self {
         case .none:
             for y in 0..<height {
-                (output + y * width * 3).update(from: source + y * stride, count: width * 3)
+                (output + y * outputStride).update(from: source + y * sourceStride, count: width * pixelSize)
             }
         case .halfTurn:
             for y in 0..<height {
-                let row = source + y * stride
-                let out = output + (height - 1 - y) * width * 3
+                let row = source + y * sourceStride
+                let out = output + (height - 1 - y) * outputStride
                 for x in 0..<width {
-                    let o = (width - 1 - x) * 3
-                    out[o] = row[x * 3]
-                    out[o + 1] = row[x * 3 + 1]
-                    out[o + 2] = row[x * 3 + 2]
+                    (out + (width - 1 - x) * pixelSize).update(from: row + x * pixelSize, count: pixelSize)
                 }
             }
         case .clockwise90, .counterclockwise90:
-            // The output is height wide and width tall. Clockwise: source (x, y) lands at column
-            // height-1-y of row x; counterclockwise: at column y of row width-1-x.
-            let outWidth = height
+            // The output is `height` wide and `width` tall. Clockwise, source (x, y) lands in row x at
+            // column height-1-y; counterclockwise, in row width-1-x at column y.
             let clockwise = self == .clockwise90
             for y in 0..<height {
-                let row = source + y * stride
-                let column = clockwise ? height - 1 - y : y
-                for x in 0..<width {
-                    let outRow = clockwise ? x : width - 1 - x
-                    let o = (outRow * outWidth + column) * 3
-                    output[o] = row[x * 3]
-                    output[o + 1] = row[x * 3 + 1]
-                    output[o + 2] = row[x * 3 + 2]
+                let row = source + y * sourceStride
+                let column = (clockwise ? height - 1 - y : y) * pixelSize
+                if pixelSize == 1 {
+                    for x in 0..<width {
+                        output[(clockwise ? x : width - 1 - x) * outputStride + column] = row[x]
+                    }
+                } else {
+                    for x in 0..<width {
+                        let out = output + (clockwise ? x : width - 1 - x) * outputStride + column
+                        out.update(from: row + x * pixelSize, count: pixelSize)
+                    }
                 }
             }
         }
