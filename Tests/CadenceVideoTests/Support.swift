@@ -53,13 +53,10 @@ func runTool(_ executable: String, _ arguments: [String]) throws -> ToolOutput {
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    var errData = Data()
-    let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-    errReader.start()
+    let errors = ErrorCollector(err.fileHandleForReading)
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    while errReader.isExecuting || !errReader.isFinished { usleep(1000) }
-    return ToolOutput(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+    return ToolOutput(status: process.terminationStatus, stdout: outData, stderr: errors.text())
 }
 
 /// Every frame as the `ffmpeg` CLI decodes it to RGB24 (one frame per decoded picture: passthrough timing,
@@ -81,4 +78,22 @@ struct ToolFailure: Error, CustomStringConvertible {
 /// The largest absolute difference between two byte arrays of equal length.
 func maxDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
     zip(a, b).reduce(0) { max($0, abs(Int($1.0) - Int($1.1))) }
+}
+
+/// Reads a pipe to its end on another thread, so a chatty stderr never blocks the tool.
+private final class ErrorCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }.start()
+    }
+
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
 }
