@@ -13,6 +13,8 @@ final class DecodingSession {
     /// The frame the last successful `decodeNext()` filled; reused for every frame.
     let frame: UnsafeMutablePointer<AVFrame>
     private(set) var damage = DecodeDamage()
+    /// Frames decoded so far, whether returned or skipped past (shows how much work seeking saved).
+    private(set) var framesDecoded = 0
     /// True once the demuxer is exhausted and the decoder was told to drain.
     private var draining = false
 
@@ -133,6 +135,7 @@ final class DecodingSession {
         while true {
             let received = avcodec_receive_frame(codec, frame)
             if received >= 0 {
+                framesDecoded += 1
                 if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
                     noteDamage(\.corruptFrames)
                 }
@@ -201,7 +204,6 @@ final class DecodingSession {
     /// Reads every packet of the video stream without decoding, then rewinds.
     func scanPackets() -> [FrameIndex.Packet] {
         var packets: [FrameIndex.Packet] = []
-        let missing = cadence_av_nopts_value()
         while true {
             let read = av_read_frame(format, packet)
             if read < 0 {
@@ -212,7 +214,7 @@ final class DecodingSession {
             let p = packet.pointee
             // Packets the container marks for discarding (edit lists) never become frames.
             guard p.stream_index == streamIndex, p.flags & AV_PKT_FLAG_DISCARD == 0 else { continue }
-            packets.append(.init(pts: p.pts != missing ? p.pts : p.dts, dts: p.dts, duration: p.duration,
+            packets.append(.init(pts: p.pts, dts: p.dts, duration: p.duration,
                                  isKeyframe: p.flags & AV_PKT_FLAG_KEY != 0))
         }
         _ = rewind()

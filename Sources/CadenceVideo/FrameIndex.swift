@@ -3,8 +3,10 @@ import CFFmpeg
 /// Every frame of a video stream in presentation order, found by reading packets without decoding:
 /// what frame `i` means, where the keyframes are, and where to seek to reach a frame.
 public struct FrameIndex: Sendable {
-    /// Presentation timestamps (stream time base), ascending: entry `i` is frame `i`.
+    /// Presentation timestamps (stream time base), ascending: entry `i` is frame `i`
+    /// (empty when timestamps are not reliable).
     let pts: [Int64]
+    private let frameCount: Int
     /// Timestamps to seek to for each keyframe, by frame index.
     let seekTargets: [Int: Int64]
     /// Frame index of each presentation timestamp.
@@ -20,7 +22,7 @@ public struct FrameIndex: Sendable {
     public let endTime: Double
 
     /// Number of frames.
-    public var count: Int { pts.count }
+    public var count: Int { frameCount }
 
     struct Packet {
         var pts: Int64
@@ -31,36 +33,37 @@ public struct FrameIndex: Sendable {
 
     init(packets: [Packet], timeBase: Rational, startPts: Int64) {
         let missing = cadence_av_nopts_value()
-        let ordered = packets.enumerated().sorted { a, b in
-            a.element.pts != b.element.pts ? a.element.pts < b.element.pts : a.offset < b.offset
-        }.map(\.element)
-        let unique = Set(packets.map(\.pts))
-        timestampsAreReliable = !packets.contains { $0.pts == missing } && unique.count == packets.count
-        // Without reliable timestamps, decode order is the only order there is.
-        let frames = timestampsAreReliable ? ordered : packets
-        pts = frames.map(\.pts)
+        // Frames are identified by presentation timestamp; without one on every packet (AVI with
+        // B-frames, raw streams) or with repeats, decode order is the only order there is.
+        let reliable = !packets.contains { $0.pts == missing } && Set(packets.map(\.pts)).count == packets.count
+        timestampsAreReliable = reliable
+        let frames = reliable
+            ? packets.enumerated().sorted { a, b in
+                a.element.pts != b.element.pts ? a.element.pts < b.element.pts : a.offset < b.offset
+            }.map(\.element)
+            : packets
+        let times = frames.map { reliable ? $0.pts : $0.dts }
+        pts = reliable ? times : []
         var seekTargets: [Int: Int64] = [:]
         var keyframes: [Int] = []
         for (i, packet) in frames.enumerated() where packet.isKeyframe {
             keyframes.append(i)
-            // Seeking by the decode timestamp lands on this keyframe or an earlier one, whichever
-            // timestamp the container's index uses.
-            seekTargets[i] = packet.dts != missing ? min(packet.dts, packet.pts) : packet.pts
+            // Seeking backward to a keyframe's presentation time lands on it whether the container
+            // indexes decode or presentation times (keyframes are searched at or before the time).
+            seekTargets[i] = packet.pts != missing ? packet.pts : packet.dts
         }
         self.seekTargets = seekTargets
         self.keyframes = keyframes
         var indexOfPts: [Int64: Int] = [:]
-        if timestampsAreReliable {
-            for (i, p) in pts.enumerated() { indexOfPts[p] = i }
-        }
+        for (i, p) in pts.enumerated() { indexOfPts[p] = i }
         self.indexOfPts = indexOfPts
+        frameCount = frames.count
         let seconds = timeBase.value ?? 0
-        let origin = startPts == missing ? (pts.first ?? 0) : startPts
-        if timestampsAreReliable {
-            timestamps = pts.map { Double($0 - origin) * seconds }
+        let origin = startPts != missing ? startPts : (times.first { $0 != missing } ?? 0)
+        if !times.contains(missing) {
+            timestamps = times.map { Double($0 - origin) * seconds }
         } else {
-            // Evenly spaced from the stream's timing when timestamps cannot be trusted.
-            let step = packets.first.map { Double(max($0.duration, 1)) * seconds } ?? 0
+            let step = frames.first.map { Double(max($0.duration, 1)) * seconds } ?? 0
             timestamps = (0..<frames.count).map { Double($0) * step }
         }
         let lastDuration = frames.last.map { Double(max($0.duration, 0)) * seconds } ?? 0

@@ -111,6 +111,9 @@ public final class VideoReader {
     /// Damage met so far (corrupt packets and frames, read errors).
     public var damage: DecodeDamage { session.damage }
 
+    /// Frames the decoder has produced so far, including those decoded only to reach a requested one.
+    var framesDecoded: Int { session.framesDecoded }
+
     // MARK: Index
 
     /// Every frame's timestamp and the keyframes, from one pass over the packets (no decoding).
