@@ -201,9 +201,10 @@ final class DecodingSession {
         return true
     }
 
-    /// Reads every packet of the video stream without decoding, then rewinds.
+    /// Reads every packet of the video stream from the start without decoding, then rewinds.
     func scanPackets() -> [FrameIndex.Packet] {
         var packets: [FrameIndex.Packet] = []
+        _ = rewind()
         while true {
             let read = av_read_frame(format, packet)
             if read < 0 {
