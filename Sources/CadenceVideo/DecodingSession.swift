@@ -12,7 +12,10 @@ final class DecodingSession {
     private let packet: UnsafeMutablePointer<AVPacket>
     /// The frame the last successful `decodeNext()` filled; reused for every frame.
     let frame: UnsafeMutablePointer<AVFrame>
-    private(set) var damage = DecodeDamage()
+    private var counted = DecodeDamage()
+    /// Identifies this session's decoder in FFmpeg's log: the main codec context's address, which
+    /// its frame-thread copies carry in `opaque`.
+    private var logToken: UnsafeMutableRawPointer { UnsafeMutableRawPointer(codec) }
     /// Frames decoded so far, whether returned or skipped past (shows how much work seeking saved).
     private(set) var framesDecoded = 0
     /// True once the demuxer is exhausted and the decoder was told to drain.
@@ -82,6 +85,7 @@ final class DecodingSession {
         }
         openCodec.pointee.thread_count = Int32(clamping: max(0, threads))
         openCodec.pointee.pkt_timebase = stream.pointee.time_base
+        openCodec.pointee.opaque = UnsafeMutableRawPointer(openCodec)
         let codecOpened = avcodec_open2(openCodec, decoder, nil)
         guard codecOpened >= 0 else {
             let detail = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(openCodec)]) ?? ffmpegErrorText(codecOpened)
@@ -98,6 +102,7 @@ final class DecodingSession {
     }
 
     deinit {
+        FFmpegLog.forget(owner: logToken)
         var codec: UnsafeMutablePointer<AVCodecContext>? = codec
         avcodec_free_context(&codec)
         var format: UnsafeMutablePointer<AVFormatContext>? = format
@@ -176,8 +181,18 @@ final class DecodingSession {
     }
 
     private func noteDamage(_ counter: WritableKeyPath<DecodeDamage, Int>) {
-        damage[keyPath: counter] += 1
-        damage.lastMessage = lastFFmpegMessage ?? damage.lastMessage
+        counted[keyPath: counter] += 1
+        counted.lastMessage = lastFFmpegMessage ?? counted.lastMessage
+    }
+
+    /// Damage so far: what decoding counted plus the errors the decoder logged.
+    var damage: DecodeDamage {
+        var damage = counted
+        if let logged = FFmpegLog.decoderErrors(owner: logToken) {
+            damage.decoderErrors = logged.count
+            damage.lastMessage = logged.last
+        }
+        return damage
     }
 
     /// Moves the demuxer to the keyframe at or before `timestamp` (stream time base) and empties the decoder.

@@ -12,6 +12,8 @@ enum FFmpegLog {
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var entries: [Entry] = []
+    /// Error messages per decoder, keyed by the token a session stores in `AVCodecContext.opaque`.
+    nonisolated(unsafe) private static var decoderErrors: [UnsafeMutableRawPointer: (count: Int, last: String)] = [:]
     private static let capacity = 64
     private static let echo = ProcessInfo.processInfo.environment["CADENCE_FFMPEG_LOG"] == "1"
 
@@ -28,6 +30,13 @@ enum FFmpegLog {
                 FileHandle.standardError.write(Data("[ffmpeg] \(text)\n".utf8))
             }
             FFmpegLog.record(Entry(context: context, text: text))
+            // Frame-threaded decoders log from copies of the codec context; the copies keep `opaque`,
+            // which identifies the session whose stream is damaged.
+            if level <= AV_LOG_ERROR, let context,
+               context.load(as: UnsafePointer<AVClass>?.self) == avcodec_get_class(),
+               let owner = context.assumingMemoryBound(to: AVCodecContext.self).pointee.opaque {
+                FFmpegLog.countDecoderError(owner: owner, text: text)
+            }
         }
     }()
 
@@ -36,6 +45,26 @@ enum FFmpegLog {
         defer { lock.unlock() }
         entries.append(entry)
         if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+    }
+
+    private static func countDecoderError(owner: UnsafeMutableRawPointer, text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        decoderErrors[owner] = ((decoderErrors[owner]?.count ?? 0) + 1, text)
+    }
+
+    /// How many errors the decoder tagged with `owner` logged, and the last one.
+    static func decoderErrors(owner: UnsafeMutableRawPointer) -> (count: Int, last: String)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return decoderErrors[owner]
+    }
+
+    /// Forgets a closed decoder's errors.
+    static func forget(owner: UnsafeMutableRawPointer) {
+        lock.lock()
+        defer { lock.unlock() }
+        decoderErrors[owner] = nil
     }
 
     /// The most recent message logged by one of `contexts` (FFmpeg passes the logging object's address).

@@ -89,7 +89,7 @@ struct DecodeCommand: ParsableCommand {
             let damage = reader.damage
             if !damage.isEmpty {
                 printError("warning: \(video): \(damage.corruptPackets) corrupt packets, \(damage.corruptFrames) damaged frames, "
-                    + "\(damage.readErrors) read errors" + (damage.lastMessage.map { " (last: \($0))" } ?? ""))
+                    + "\(damage.decoderErrors) decoder errors, \(damage.readErrors) read errors" + (damage.lastMessage.map { " (last: \($0))" } ?? ""))
             }
         } catch {
             printError("\(error)")
