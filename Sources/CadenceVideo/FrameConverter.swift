@@ -81,20 +81,22 @@ final class FrameConverter {
         return (output.width, output.height, rgb)
     }
 
-    /// The frame's planes turned by `rotation`, for 8-bit planar formats whose chroma is subsampled
-    /// equally in both directions (so a turned picture has the same format); nil for other formats.
+    /// The frame's planes turned by `rotation`, for planar formats whose chroma is subsampled equally in
+    /// both directions (so a turned picture has the same format) and whose samples all have one size
+    /// (8-bit, or 10/12/16-bit in two bytes); nil for other formats.
     private func turnPlanes(of frame: UnsafeMutablePointer<AVFrame>, by rotation: Rotation) -> UnsafeMutablePointer<AVFrame>? {
         let format = AVPixelFormat(rawValue: frame.pointee.format)
         guard let descriptor = av_pix_fmt_desc_get(format)?.pointee,
               descriptor.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0,
-              descriptor.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE) == 0,
+              descriptor.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM) == 0,
               descriptor.log2_chroma_w == descriptor.log2_chroma_h else { return nil }
         let components = Int(descriptor.nb_components)
-        let allBytes = withUnsafeBytes(of: descriptor.comp) { raw in
-            (0..<components).allSatisfy { raw.load(fromByteOffset: $0 * MemoryLayout<AVComponentDescriptor>.stride,
-                                                   as: AVComponentDescriptor.self).depth == 8 }
+        let sampleSizes = withUnsafeBytes(of: descriptor.comp) { raw in
+            Set((0..<components).map {
+                Int(raw.load(fromByteOffset: $0 * MemoryLayout<AVComponentDescriptor>.stride, as: AVComponentDescriptor.self).step)
+            })
         }
-        guard allBytes else { return nil }
+        guard sampleSizes.count == 1, let sampleSize = sampleSizes.first, sampleSize == 1 || sampleSize == 2 else { return nil }
 
         let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
         let turnedWidth = rotation.swapsAxes ? height : width
@@ -127,7 +129,7 @@ final class FrameConverter {
             let toStride = withUnsafeBytes(of: &targetStrides) { $0.load(fromByteOffset: plane * 4, as: Int32.self) }
             guard let from, let to, fromStride > 0 else { return nil }
             rotation.apply(source: from, width: planeWidth, height: planeHeight, sourceStride: Int(fromStride),
-                           pixelSize: 1, into: to, outputStride: Int(toStride))
+                           pixelSize: sampleSize, into: to, outputStride: Int(toStride))
         }
         return target
     }
