@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"]),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
+        .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
         .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN"]),
     ],
     // Kernels hand raw pointers to worker threads; Swift 5 mode keeps those checks as warnings.
