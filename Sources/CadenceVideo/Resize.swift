@@ -2,7 +2,7 @@
 /// Sizes are in the upright orientation, after rotation.
 public enum Resize: Equatable, Sendable {
     /// The shorter side becomes `S`; the longer keeps the aspect ratio, rounded down
-    /// (the rule PySlowFast's short-side scaling uses).
+    /// (PySlowFast's short-side rule, `SpatialSampling.scaledSize`).
     case shortSide(Int)
     /// Exactly `width`×`height`, aspect ratio not kept.
     case exact(width: Int, height: Int)
@@ -12,10 +12,8 @@ public enum Resize: Equatable, Sendable {
         switch self {
         case let .shortSide(side):
             guard side > 0, width > 0, height > 0 else { return nil }
-            if width <= height {
-                return (side, max(1, height * side / width))
-            }
-            return (max(1, width * side / height), side)
+            let size = SpatialSampling.scaledSize(width: width, height: height, shortSide: side)
+            return (max(1, size.width), max(1, size.height))
         case let .exact(w, h):
             guard w > 0, h > 0 else { return nil }
             return (w, h)

@@ -24,14 +24,27 @@ enum Clips {
         var has_audio: Bool
     }
 
-    private struct Manifest: Decodable { var clips: [Facts] }
+    /// One entry of the `bad` list in clips/clips.json (what the ffmpeg CLI made of each bad input).
+    struct BadFacts: Decodable {
+        var file: String
+        var frames_decoded: Int?
+    }
+
+    private struct Manifest: Decodable {
+        var clips: [Facts]
+        var bad: [BadFacts]?
+    }
+
+    private static let manifest: Manifest? = {
+        guard let data = try? Data(contentsOf: repository.appendingPathComponent("clips/clips.json")) else { return nil }
+        return try? JSONDecoder().decode(Manifest.self, from: data)
+    }()
 
     /// Facts for every good clip (an empty list when clips.json is missing, which the tests then report).
-    static let facts: [Facts] = {
-        guard let data = try? Data(contentsOf: repository.appendingPathComponent("clips/clips.json")),
-              let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else { return [] }
-        return manifest.clips
-    }()
+    static var facts: [Facts] { manifest?.clips ?? [] }
+
+    /// Facts for the bad inputs.
+    static var badFacts: [BadFacts] { manifest?.bad ?? [] }
 
     static var goodNames: [String] { facts.map(\.file) }
 }
