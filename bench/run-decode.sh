@@ -12,10 +12,10 @@ bench=.build/release/cadence-bench
 out=bench/out
 mkdir -p "$out"
 
-make_clip() {  # name size: 20 s at 30 fps, textured so the decoder has real work, with B-frames
+make_clip() {  # name size: 20 s at 30 fps, lightly textured (about 3 Mbit/s at 720p), B-frames, a keyframe every 2 s
     local file="$out/$1.mp4"
-    [ -s "$file" ] || ffmpeg -v error -y -f lavfi -i "testsrc2=size=$2:rate=30,noise=alls=12:allf=t" -t 20 \
-        -c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p "$file"
+    [ -s "$file" ] || ffmpeg -v error -y -f lavfi -i "testsrc2=size=$2:rate=30,noise=alls=5:allf=t" -t 20 \
+        -c:v libx264 -preset veryfast -crf 23 -g 60 -pix_fmt yuv420p "$file"
     echo "$file"
 }
 clips=("$(make_clip h264-360p 640x360)" "$(make_clip h264-720p 1280x720)")

@@ -20,6 +20,11 @@ final class DecodingSession {
     private(set) var framesDecoded = 0
     /// True once the demuxer is exhausted and the decoder was told to drain.
     private var draining = false
+    /// Presentation timestamps of the frames a caller wants; other frames that no later frame refers to
+    /// are not decoded at all. nil decodes everything (streaming).
+    var wantedPts: Set<Int64>? {
+        didSet { if wantedPts == nil { codec.pointee.skip_frame = AVDISCARD_DEFAULT } }
+    }
 
     /// Opens `path` and its best video stream, or throws the reason it is not a decodable video.
     init(path: String, threads: Int) throws {
@@ -171,6 +176,10 @@ final class DecodingSession {
             }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
+            if let wantedPts {
+                // Skipping non-reference frames changes no other frame's pixels: nothing predicts from them.
+                codec.pointee.skip_frame = wantedPts.contains(packet.pointee.pts) ? AVDISCARD_DEFAULT : AVDISCARD_NONREF
+            }
             let sent = avcodec_send_packet(codec, packet)
             if sent < 0 && sent != cadence_averror_eagain() {
                 noteDamage(\.corruptPackets)

@@ -174,6 +174,16 @@ public final class VideoReader {
             throw VideoError.frameOutOfRange(path: path, index: bad, frameCount: index.count)
         }
         var decoded: [Int: VideoFrame] = [:]
+        if index.timestampsAreReliable {
+            session.wantedPts = Set(indices.map { index.pts[$0] })
+        }
+        defer {
+            if session.wantedPts != nil {
+                session.wantedPts = nil
+                // Frames were skipped, so counting no longer tells the index; timestamps still do.
+                decodedSinceStart = nil
+            }
+        }
         for target in Set(indices).sorted() {
             decoded[target] = try frame(target, in: index)
         }

@@ -79,6 +79,20 @@ import Testing
         #expect(try reader.frames(at: [2, 0]).map(\.index) == [2, 0])
     }
 
+    @Test("streaming continues correctly after random access", arguments: ["h264.mp4", "hevc.mkv"])
+    func streamingAfterRandomAccess(name: String) throws {
+        let all = try streamAll(name, resize: .shortSide(32))
+        let reader = try VideoReader(path: Clips.path(name), resize: .shortSide(32))
+        _ = try reader.frames(at: [5, 30])
+        var previous = 30
+        while let frame = try reader.nextFrame() {
+            #expect(frame.index > previous)
+            #expect(frame.rgb == all[frame.index].rgb)
+            previous = frame.index
+        }
+        #expect(previous == all.count - 1)
+    }
+
     @Test("streaming again after rewind gives the same frames")
     func rewindRestartsStreaming() throws {
         let reader = try VideoReader(path: Clips.path("three-frames.mp4"))
