@@ -8,14 +8,19 @@ import CFFmpeg
 /// output buffer are kept between frames, so streaming allocates only the returned pixels.
 final class FrameConverter {
     private var scaler: OpaquePointer?
-    private var buffer: UnsafeMutableRawPointer?
-    private var bufferSize = 0
+    private var scalerKey: [Int32] = []
+    private var scaled: UnsafeMutablePointer<AVFrame>?
     private var turned: UnsafeMutablePointer<AVFrame>?
-    private static let alignment = 64
+    /// swscale slice threads (0: one per core).
+    private let threads: Int
+
+    init(threads: Int) {
+        self.threads = threads
+    }
 
     deinit {
         sws_freeContext(scaler)
-        buffer?.deallocate()
+        av_frame_free(&scaled)
         av_frame_free(&turned)
     }
 
@@ -47,30 +52,11 @@ final class FrameConverter {
         let scaledWidth = rgbRotation.swapsAxes ? output.height : output.width
         let scaledHeight = rgbRotation.swapsAxes ? output.width : output.height
         let picture = source.pointee
-        scaler = sws_getCachedContext(scaler, picture.width, picture.height, AVPixelFormat(rawValue: picture.format),
-                                      Int32(scaledWidth), Int32(scaledHeight), AV_PIX_FMT_RGB24,
-                                      Self.flags, nil, nil, nil)
-        guard let scaler else { return nil }
+        guard let scaler = scaler(from: picture, width: scaledWidth, height: scaledHeight),
+              let target = scaledFrame(width: scaledWidth, height: scaledHeight) else { return nil }
         matchColorspace(of: picture, scaler: scaler)
-
-        let stride = (scaledWidth * 3 + Self.alignment - 1) / Self.alignment * Self.alignment
-        // swscale's vector code may write a little past the last row.
-        reserve(stride * scaledHeight + Self.alignment)
-        guard let buffer else { return nil }
-        let rows = buffer.assumingMemoryBound(to: UInt8.self)
-        var destination: [UnsafeMutablePointer<UInt8>?] = [rows, nil, nil, nil]
-        var destinationStride: [Int32] = [Int32(stride), 0, 0, 0]
-        var planes = picture.data
-        var strides = picture.linesize
-        let scaled = withUnsafeBytes(of: &planes) { planeBytes in
-            withUnsafeBytes(of: &strides) { strideBytes in
-                sws_scale(scaler,
-                          planeBytes.baseAddress?.assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
-                          strideBytes.baseAddress?.assumingMemoryBound(to: Int32.self),
-                          0, picture.height, &destination, &destinationStride)
-            }
-        }
-        guard scaled > 0 else { return nil }
+        guard sws_scale_frame(scaler, target, source) >= 0, let rows = target.pointee.data.0 else { return nil }
+        let stride = Int(target.pointee.linesize.0)
         let rgb = [UInt8](unsafeUninitializedCapacity: output.width * output.height * 3) { pixels, count in
             if let base = pixels.baseAddress {
                 rgbRotation.apply(source: rows, width: scaledWidth, height: scaledHeight, sourceStride: stride,
@@ -152,10 +138,42 @@ final class FrameConverter {
                                  brightness, contrast, saturation)
     }
 
-    private func reserve(_ size: Int) {
-        guard size > bufferSize else { return }
-        buffer?.deallocate()
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Self.alignment)
-        bufferSize = size
+    /// The scaler for this source and output size, made anew only when either changes.
+    private func scaler(from picture: AVFrame, width: Int, height: Int) -> OpaquePointer? {
+        let key = [picture.width, picture.height, picture.format, Int32(width), Int32(height)]
+        if key == scalerKey, let scaler { return scaler }
+        sws_freeContext(scaler)
+        scalerKey = []
+        scaler = sws_alloc_context()
+        guard let context = scaler else { return nil }
+        let options: [(String, Int64)] = [
+            ("srcw", Int64(picture.width)), ("srch", Int64(picture.height)), ("src_format", Int64(picture.format)),
+            ("dstw", Int64(width)), ("dsth", Int64(height)), ("dst_format", Int64(AV_PIX_FMT_RGB24.rawValue)),
+            ("sws_flags", Int64(Self.flags)), ("threads", Int64(threads)),
+        ]
+        for (name, value) in options where av_opt_set_int(UnsafeMutableRawPointer(context), name, value, 0) < 0 {
+            return nil
+        }
+        guard sws_init_context(context, nil, nil) >= 0 else {
+            sws_freeContext(context)
+            scaler = nil
+            return nil
+        }
+        scalerKey = key
+        return context
+    }
+
+    /// The reusable RGB24 frame swscale writes into.
+    private func scaledFrame(width: Int, height: Int) -> UnsafeMutablePointer<AVFrame>? {
+        if scaled == nil { scaled = av_frame_alloc() }
+        guard let frame = scaled else { return nil }
+        if frame.pointee.width != Int32(width) || frame.pointee.height != Int32(height) || frame.pointee.buf.0 == nil {
+            av_frame_unref(frame)
+            frame.pointee.width = Int32(width)
+            frame.pointee.height = Int32(height)
+            frame.pointee.format = AV_PIX_FMT_RGB24.rawValue
+            guard av_frame_get_buffer(frame, 0) >= 0 else { return nil }
+        }
+        return frame
     }
 }

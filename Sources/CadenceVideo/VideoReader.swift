@@ -24,7 +24,7 @@ public final class VideoReader {
     public let threads: Int
 
     private let session: DecodingSession
-    private let converter = FrameConverter()
+    private let converter: FrameConverter
     private var cachedIndex: FrameIndex?
     /// Frames decoded since the last rewind; nil after a seek, when counting no longer gives the index.
     private var decodedSinceStart: Int? = 0
@@ -43,6 +43,7 @@ public final class VideoReader {
         self.threads = threads
         self.resize = resize
         session = try DecodingSession(path: path, threads: threads)
+        converter = FrameConverter(threads: threads)
         let stream = session.stream.pointee
         let missing = cadence_av_nopts_value()
         originPts = stream.start_time != missing ? stream.start_time : 0
