@@ -49,7 +49,7 @@ public final class VideoReader {
         originPts = stream.start_time != missing ? stream.start_time : 0
         let timeBase = Rational(stream.time_base)
         secondsPerTick = timeBase.value ?? 0
-        info = Self.probe(session: session, path: path)
+        info = Self.describe(session: session, path: path)
         if let resize, FrameConverter.outputSize(width: info.width, height: info.height,
                                                  rotation: info.rotation, resize: resize) == nil {
             throw VideoError.invalidRequest(path: path, detail: "impossible output size \(resize)")
@@ -61,7 +61,7 @@ public final class VideoReader {
         try VideoReader(path: path).info
     }
 
-    private static func probe(session: DecodingSession, path: String) -> VideoInfo {
+    private static func describe(session: DecodingSession, path: String) -> VideoInfo {
         let format = session.format.pointee
         let stream = session.stream.pointee
         let missing = cadence_av_nopts_value()
