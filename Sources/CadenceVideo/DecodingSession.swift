@@ -38,14 +38,14 @@ final class DecodingSession {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw VideoError.emptyFile(path: path) }
 
-        guard var format: UnsafeMutablePointer<AVFormatContext>? = avformat_alloc_context() else {
+        guard let allocated = avformat_alloc_context() else {
             throw VideoError.decodeFailed(path: path, detail: "out of memory")
         }
-        let formatAddress = format.map { UnsafeMutableRawPointer($0) }
+        var format: UnsafeMutablePointer<AVFormatContext>? = allocated
         let opened = avformat_open_input(&format, path, nil, nil)
         guard opened >= 0, let openFormat = format else {
-            // avformat_open_input frees the context when it fails.
-            let detail = FFmpegLog.lastMessage(from: [formatAddress]) ?? ffmpegErrorText(opened)
+            // avformat_open_input frees the context when it fails; its address still names its log lines.
+            let detail = FFmpegLog.lastMessage(from: [UnsafeMutableRawPointer(allocated)]) ?? ffmpegErrorText(opened)
             if opened == cadence_averror_invaliddata() {
                 throw VideoError.unrecognizedFormat(path: path, detail: detail)
             }
@@ -71,21 +71,21 @@ final class DecodingSession {
         guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
             throw VideoError.unsupportedCodec(path: path, codec: String(cString: avcodec_get_name(parameters.pointee.codec_id)))
         }
-        guard var codec: UnsafeMutablePointer<AVCodecContext>? = avcodec_alloc_context3(decoder),
-              let packet = av_packet_alloc(), let frame = av_frame_alloc() else {
-            throw VideoError.decodeFailed(path: path, detail: "out of memory")
-        }
+        var codec = avcodec_alloc_context3(decoder)
+        var packet = av_packet_alloc()
+        var frame = av_frame_alloc()
         var keepCodec = false
         defer {
             if !keepCodec {
                 avcodec_free_context(&codec)
-                var p: UnsafeMutablePointer<AVPacket>? = packet
-                av_packet_free(&p)
-                var f: UnsafeMutablePointer<AVFrame>? = frame
-                av_frame_free(&f)
+                av_packet_free(&packet)
+                av_frame_free(&frame)
             }
         }
-        guard let openCodec = codec, avcodec_parameters_to_context(openCodec, parameters) >= 0 else {
+        guard let openCodec = codec, let packet, let frame else {
+            throw VideoError.decodeFailed(path: path, detail: "out of memory")
+        }
+        guard avcodec_parameters_to_context(openCodec, parameters) >= 0 else {
             throw VideoError.decodeFailed(path: path, detail: "bad codec parameters")
         }
         openCodec.pointee.thread_count = Int32(clamping: max(0, threads))
