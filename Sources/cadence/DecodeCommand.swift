@@ -9,12 +9,12 @@ struct DecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode frames of a video to a uint8 [T,H,W,3] RGB .npy file.",
         discussion: """
-        Choose the frames with exactly one of --frames, --uniform or --all. Frame i is the i-th picture in
-        presentation order (B-frames and variable frame rate included). Frames come out upright (rotation
+        Choose the frames with exactly one of --frames, --uniform or --all. Frame i is the i-th picture in \
+        presentation order (B-frames and variable frame rate included). Frames come out upright (rotation \
         metadata applied) and, with --short-side or --size, scaled in the decoder (bicubic, as ffmpeg scales).
 
-        Memory: the whole array is held before it is written, T x H x W x 3 bytes; --all on a 10-minute
-        1080p video at 30 fps is 18000 x 1080 x 1920 x 3 = 112 GB, so pair --all with --short-side or use
+        Memory: the whole array is held before it is written, T x H x W x 3 bytes; --all on a 10-minute \
+        1080p video at 30 fps is 18000 x 1080 x 1920 x 3 = 112 GB, so pair --all with --short-side or use \
         --uniform for long videos.
 
         Examples:
@@ -61,7 +61,7 @@ struct DecodeCommand: ParsableCommand {
     private func frameList() throws -> [Int] {
         let parts = (frames ?? "").split(separator: ",", omittingEmptySubsequences: false)
         let values = parts.map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
             throw ValidationError("--frames takes non-negative integers separated by commas, e.g. 0,5,10.")
         }
         return values.compactMap { $0 }

@@ -8,8 +8,8 @@ struct InfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Show container, codec, size, rotation, frame rate, exact frame count and duration of videos.",
         discussion: """
-        Frame counts are exact: every packet of the video stream is read (no decoding) and counted in
-        presentation order. A file that cannot be decoded is reported with its reason on stderr (and, with
+        Frame counts are exact: every packet of the video stream is read (no decoding) and counted in \
+        presentation order. A file that cannot be decoded is reported with its reason on stderr (and, with \
         --json, as an object with an "error" field); the others are still shown and the exit code is 1.
         """
     )

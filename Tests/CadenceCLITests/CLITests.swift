@@ -76,7 +76,7 @@ import Testing
         let array = try NpyFile.read(URL(fileURLWithPath: out))
         #expect(array.type == .uint8)
         #expect(array.shape == [3, 240, 320, 3])
-        let reference = try runTool("/usr/bin/ffmpeg", ["-v", "error", "-i", Self.clip("h264.mp4"), "-f", "rawvideo",
+        let reference = try runTool("/usr/bin/env", ["ffmpeg", "-v", "error", "-i", Self.clip("h264.mp4"), "-f", "rawvideo",
                                                        "-pix_fmt", "rgb24", "-"]).stdout
         let frameBytes = 240 * 320 * 3
         var expected = Data()

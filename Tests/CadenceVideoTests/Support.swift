@@ -78,7 +78,7 @@ func ffmpegRGB(_ path: String, filter: String? = nil) throws -> [UInt8] {
     var arguments = ["-v", "error", "-i", path, "-fps_mode", "passthrough"]
     if let filter { arguments += ["-vf", filter] }
     arguments += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    let result = try runTool("/usr/bin/ffmpeg", arguments)
+    let result = try runTool("/usr/bin/env", ["ffmpeg"] + arguments)
     guard result.status == 0 else { throw ToolFailure(message: "ffmpeg failed on \(path): \(result.stderr)") }
     return [UInt8](result.stdout)
 }
