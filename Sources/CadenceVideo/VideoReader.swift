@@ -20,7 +20,7 @@ public final class VideoReader {
     public private(set) var info: VideoInfo
     /// The size frames are scaled to (nil: the stored size), applied to frames decoded from now on.
     public var resize: Resize?
-    /// FFmpeg decoding threads (0: as many as FFmpeg finds useful).
+    /// Threads for FFmpeg's frame/slice decoding and for swscale's slices (0: one per core).
     public let threads: Int
 
     private let session: DecodingSession
@@ -36,7 +36,7 @@ public final class VideoReader {
 
     /// Opens and probes a video; throws `VideoError` when the file is not a decodable video.
     /// - Parameters:
-    ///   - threads: FFmpeg's frame/slice decoding threads; 0 lets FFmpeg choose.
+    ///   - threads: threads for FFmpeg's frame/slice decoding and swscale; 0 lets FFmpeg choose.
     ///   - resize: the output size of frames; nil keeps the stored size (rotation is always applied).
     public init(path: String, threads: Int = 0, resize: Resize? = nil) throws {
         self.path = path
