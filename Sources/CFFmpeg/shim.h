@@ -10,6 +10,7 @@
 #include <libavutil/error.h>
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
+#include <libavutil/opt.h>
 
 // FFmpeg's error codes are function-like macros that Swift cannot import.
 static inline int cadence_averror_eof(void) { return AVERROR_EOF; }

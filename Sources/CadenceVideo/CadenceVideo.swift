@@ -1,1 +1,0 @@
-// CadenceVideo: FFmpeg decoding, temporal sampling, transforms, datasets and loaders (see DESIGN.md).
