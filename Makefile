@@ -14,7 +14,7 @@ release: bootstrap
 	$(SWIFT) build -c release --product cadence
 
 demo: release
-	$(RELEASE_BIN) info clips/*.mp4 clips/*.webm clips/*.avi clips/*.mov clips/*.mkv
+	$(RELEASE_BIN) info clips/*.mp4 clips/*.webm clips/*.avi clips/*.mov clips/*.mkv clips/real/*.mp4
 
 test: bootstrap
 	$(SWIFT) build --build-tests
