@@ -40,3 +40,15 @@ done
 echo "Decode, frames/s ($threads threads, fastest of $rounds rounds; sample mode counts the 32 returned frames):"
 "$python" bench/decode_reference.py table "$results"
 echo "Targets: resize >= 1.3x PyAV, sample >= 1.0x decord, full >= 0.9x ffmpeg-rgb24."
+
+# Bounded memory: streaming every frame of a 1080p video keeps peak resident memory flat, whatever
+# the video's length.
+echo
+echo "Streaming 1080p H.264 to RGB, peak resident memory:"
+for seconds in 5 60; do
+    file="$out/h264-1080p-${seconds}s.mp4"
+    [ -s "$file" ] || ffmpeg -v error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30" -t "$seconds" \
+        -c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p "$file"
+    "$bench" decode --video "$file" --mode full --threads "$threads" --repeats 1 \
+        | "$python" -c 'import json,sys; r=json.loads(sys.stdin.read()); print("  %5d frames: %.0f MiB peak" % (r["frames"], r["peak_rss_mb"]))'
+done

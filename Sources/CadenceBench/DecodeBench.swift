@@ -49,6 +49,7 @@ struct DecodeBench: ParsableCommand {
         let record: [String: Any] = [
             "bench": "decode", "impl": "cadence", "mode": mode.rawValue, "video": video, "threads": threads,
             "frames": count, "seconds": best, "fps": Double(count) / best, "checksum": checksum,
+            "peak_rss_mb": peakResidentMegabytes(),
         ]
         let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
@@ -75,4 +76,16 @@ struct DecodeBench: ParsableCommand {
         }
         return (count, checksum)
     }
+}
+
+/// The process's peak resident memory so far, in MiB.
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1024 / 1024  // bytes on macOS
+    #endif
 }
