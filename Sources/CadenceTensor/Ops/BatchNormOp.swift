@@ -59,7 +59,7 @@ public func batchNorm(
                     gamma: gammaPointer(), savedMean: saved.elements, savedInvStd: saved.elements + channels,
                     gradInput: dx.elements, gradGamma: dGamma?.elements, gradBeta: dBeta?.elements)
             }
-            return [dx] + [dGamma, dBeta].compactMap { $0 }
+            return affineGradients(dx, dGamma, dBeta)
         }
     }
 
@@ -82,6 +82,6 @@ public func batchNorm(
                 gamma: gammaPointer(), eps: eps, runningMean: mean.elements, runningVar: variance.elements,
                 gradInput: dx.elements, gradGamma: dGamma?.elements, gradBeta: dBeta?.elements)
         }
-        return [dx] + [dGamma, dBeta].compactMap { $0 }
+        return affineGradients(dx, dGamma, dBeta)
     }
 }

@@ -30,6 +30,6 @@ public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 
                                savedInvStd: saved.elements + saved.shape[1], gradInput: dx.elements,
                                gradGamma: dGamma?.elements, gradBeta: dBeta?.elements)
         }
-        return [dx] + [dGamma, dBeta].compactMap { $0 }
+        return affineGradients(dx, dGamma, dBeta)
     }
 }

@@ -14,3 +14,12 @@ extension Tensor {
         }
     }
 }
+
+/// The gradients of a normalisation op in the order of its recorded inputs: `x`, then the weight
+/// and bias only where they were given.
+func affineGradients(_ dx: Tensor, _ dWeight: Tensor?, _ dBias: Tensor?) -> [Tensor?] {
+    var result: [Tensor?] = [dx]
+    if let dWeight { result.append(dWeight) }
+    if let dBias { result.append(dBias) }
+    return result
+}

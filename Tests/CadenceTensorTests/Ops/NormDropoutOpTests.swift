@@ -48,6 +48,16 @@ import Testing
         }
     }
 
+    @Test func normalisationWithoutAffineOrRunningStatistics() throws {
+        let x = Oracle.tensor([4, 3], seed: 22)
+        try Oracle.checkGradients([x], atol: 5e-3, rtol: 5e-3) { t in
+            try batchNorm(t[0], runningMean: nil, runningVar: nil, weight: nil, bias: nil, training: false)
+        }
+        try Oracle.checkGradients([x], atol: 5e-3, rtol: 5e-3) { t in
+            try layerNorm(t[0], weight: nil, bias: Oracle.tensor([3], seed: 23))
+        }
+    }
+
     @Test func batchNormRejectsMismatchedStatistics() throws {
         let x = Oracle.tensor([2, 3], seed: 18)
         #expect(throws: TensorError.self) {
