@@ -11,9 +11,8 @@ public final class AdamW: Optimizer {
     public let beta2: Float
     public let eps: Float
     private let parameters: [String: Tensor]
-    private var firstMoments: [String: [Float]] = [:]
-    private var secondMoments: [String: [Float]] = [:]
-    private var steps: [String: Int] = [:]
+    /// Per parameter: the step count and the first and second moments.
+    private var moments: [String: (step: Int, first: Tensor, second: Tensor)] = [:]
 
     public init(groups: [ParameterGroup], learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
                 eps: Float = 1e-8) throws {
@@ -28,45 +27,47 @@ public final class AdamW: Optimizer {
     public func setLearningRate(_ learningRate: Float) { self.learningRate = learningRate }
 
     public func step() throws {
-        let lr = learningRate, b1 = beta1, b2 = beta2
+        let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps
         for group in groups {
             let wd = group.weightDecay
             for (name, p) in group.parameters {
-                guard let g = p.grad?.toArray() else { continue }
-                let t = (steps[name] ?? 0) + 1
-                steps[name] = t
-                var m = firstMoments[name] ?? [Float](repeating: 0, count: g.count)
-                var v = secondMoments[name] ?? [Float](repeating: 0, count: g.count)
-                let correction1 = 1 - Float(Foundation.pow(Double(b1), Double(t)))
-                let correction2 = 1 - Float(Foundation.pow(Double(b2), Double(t)))
+                guard let grad = try AdamW.gradient(of: p, name, "AdamW") else { continue }
+                var state = moments[name] ?? (0, Tensor.zeros(p.shape), Tensor.zeros(p.shape))
+                state.step += 1
+                moments[name] = state
+                let correction1 = 1 - Float(Foundation.pow(Double(b1), Double(state.step)))
+                let correction2 = 1 - Float(Foundation.pow(Double(b2), Double(state.step)))
                 let stepSize = lr / correction1, root2 = correction2.squareRoot()
                 try p.withUnsafeMutableBufferPointer { w in
-                    for i in g.indices {
-                        w[i] *= 1 - lr * wd
-                        m[i] = b1 * m[i] + (1 - b1) * g[i]
-                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                        w[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                    try state.first.withUnsafeMutableBufferPointer { m in
+                        try state.second.withUnsafeMutableBufferPointer { v in
+                            grad.withUnsafeBufferPointer { g in
+                                for i in 0..<w.count {
+                                    w[i] *= 1 - lr * wd
+                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                    w[i] -= stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                                }
+                            }
+                        }
                     }
                 }
-                firstMoments[name] = m
-                secondMoments[name] = v
             }
         }
     }
 
     public func stateDict() -> [String: ArrayData] {
         var state: [String: ArrayData] = [:]
-        for (name, t) in steps {
-            let shape = parameters[name]?.shape ?? []
-            state[name + ".step"] = int64Scalar(t)
-            state[name + ".exp_avg"] = ArrayData(shape: shape, floats: firstMoments[name] ?? [])
-            state[name + ".exp_avg_sq"] = ArrayData(shape: shape, floats: secondMoments[name] ?? [])
+        for (name, entry) in moments {
+            state[name + ".step"] = int64Scalar(entry.step)
+            state[name + ".exp_avg"] = ArrayData(shape: entry.first.shape, floats: entry.first.toArray())
+            state[name + ".exp_avg_sq"] = ArrayData(shape: entry.second.shape, floats: entry.second.toArray())
         }
         return state
     }
 
     public func loadStateDict(_ state: [String: ArrayData]) throws {
-        var m: [String: [Float]] = [:], v: [String: [Float]] = [:], t: [String: Int] = [:]
+        var steps: [String: Int] = [:], first: [String: Tensor] = [:], second: [String: Tensor] = [:]
         for (key, array) in state {
             guard let (name, slot) = OptimizerStateKey.parse(key, slots: ["step", "exp_avg", "exp_avg_sq"]),
                   let p = parameters[name] else {
@@ -77,16 +78,18 @@ public final class AdamW: Optimizer {
                 throw NNError("AdamW", "state \(key) has shape \(array.shape), expected \(shape)")
             }
             switch slot {
-            case "step": t[name] = Int(array.floats().first ?? 0)
-            case "exp_avg": m[name] = array.floats()
-            default: v[name] = array.floats()
+            case "step": steps[name] = Int(array.floats().first ?? 0)
+            case "exp_avg": first[name] = try Tensor(shape: shape, values: array.floats())
+            default: second[name] = try Tensor(shape: shape, values: array.floats())
             }
         }
-        for name in t.keys where m[name] == nil || v[name] == nil {
-            throw NNError("AdamW", "optimizer state for \(name) lacks its moments")
+        var restored: [String: (step: Int, first: Tensor, second: Tensor)] = [:]
+        for (name, step) in steps {
+            guard let m = first[name], let v = second[name] else {
+                throw NNError("AdamW", "optimizer state for \(name) lacks its moments")
+            }
+            restored[name] = (step, m, v)
         }
-        firstMoments = m
-        secondMoments = v
-        steps = t
+        moments = restored
     }
 }

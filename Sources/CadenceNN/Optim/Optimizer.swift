@@ -37,6 +37,15 @@ extension Optimizer {
         }
         return index
     }
+
+    /// The dense gradient of parameter `p`, or nil when it has none; throws if its shape differs.
+    static func gradient(of p: Tensor, _ name: String, _ source: String) throws -> Tensor? {
+        guard let grad = p.grad else { return nil }
+        guard grad.shape == p.shape else {
+            throw NNError(source, "gradient of shape \(grad.shape) for parameter \(name) of shape \(p.shape)")
+        }
+        return grad.contiguous()
+    }
 }
 
 /// Keys of optimizer state: `<parameter>.<slot>`.
