@@ -13,15 +13,16 @@ public enum StoredLayout: Sendable, Equatable {
 
     /// The PyTorch shape of a Cadence tensor of `shape`.
     func pyTorchShape(_ shape: [Int]) -> [Int] {
-        switch self {
-        case .same, .int64Scalar: return shape
-        case .convWeight: return [shape[0], shape[4], shape[1], shape[2], shape[3]]
-        }
+        guard isConv(shape) else { return shape }
+        return [shape[0], shape[4], shape[1], shape[2], shape[3]]
     }
+
+    /// Whether values need reordering: conv weights are rank 5 (other ranks are stored as they are).
+    private func isConv(_ shape: [Int]) -> Bool { self == .convWeight && shape.count == 5 }
 
     /// Cadence-order values from PyTorch-order `values` for a tensor of Cadence `shape`.
     func fromPyTorch(_ values: [Float], shape: [Int]) -> [Float] {
-        guard self == .convWeight else { return values }
+        guard isConv(shape) else { return values }
         var out = [Float](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -37,13 +38,7 @@ public enum StoredLayout: Sendable, Equatable {
     func toPyTorch(_ tensor: Tensor) -> ArrayData {
         let values = tensor.toArray()
         switch self {
-        case .same:
-            return ArrayData(shape: tensor.shape, floats: values)
-        case .int64Scalar:
-            let counts = values.map { Int64($0) }
-            return ArrayData(type: .int64, shape: tensor.shape,
-                             bytes: counts.withUnsafeBufferPointer { Data(buffer: $0) })
-        case .convWeight:
+        case .convWeight where isConv(tensor.shape):
             var out = [Float](repeating: 0, count: values.count)
             let shape = tensor.shape
             values.withUnsafeBufferPointer { src in
@@ -54,6 +49,12 @@ public enum StoredLayout: Sendable, Equatable {
                 }
             }
             return ArrayData(shape: pyTorchShape(shape), floats: out)
+        case .int64Scalar:
+            let counts = values.map { Int64($0) }
+            return ArrayData(type: .int64, shape: tensor.shape,
+                             bytes: counts.withUnsafeBufferPointer { Data(buffer: $0) })
+        case .same, .convWeight:
+            return ArrayData(shape: tensor.shape, floats: values)
         }
     }
 }
