@@ -4,9 +4,13 @@
 /// (`ConvWeightLayout.fromPyTorch` converts PyTorch's) and `bias` has `C_out` values. The kernel
 /// chooses the path: a plain GEMM for 1x1x1, the direct depthwise kernel when
 /// `groups == C_in == C_out`, tiled im2col + GEMM otherwise. Gradients flow to all three tensors.
+///
+/// `activation` is applied to the result; when no gradient is being recorded it runs in the
+/// kernel's epilogue (while the output is in cache), otherwise as a separate differentiable op.
 public func conv3d(
     _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Dims3 = Dims3(all: 1),
-    padding: Dims3 = Dims3(all: 0), dilation: Dims3 = Dims3(all: 1), groups: Int = 1
+    padding: Dims3 = Dims3(all: 0), dilation: Dims3 = Dims3(all: 1), groups: Int = 1,
+    activation: Activation = .identity
 ) throws -> Tensor {
     let name = "conv3d"
     try input.checkVideoActivation(name)
@@ -24,13 +28,15 @@ public func conv3d(
         throw TensorError(name, "bias of shape \(bias.shape) for \(g.outputChannels) output channels")
     }
     let x = input.contiguous(), w = weight.contiguous(), b = bias?.contiguous()
+    let inputs = [x, w] + (b.map { [$0] } ?? [])
+    let recording = Tensor.isGradEnabled && inputs.contains { $0.requiresGrad }
     let output = Tensor.uninitialized([g.batch, g.output.t, g.output.h, g.output.w, g.outputChannels])
     withExtendedLifetime((x, w, b)) {
         Conv3d.forward(g, input: x.elements, weights: w.elements, bias: b.map { UnsafePointer($0.elements) },
-                       output: output.elements)
+                       activation: recording ? .identity : activation, output: output.elements)
     }
-    let inputs = [x, w] + (b.map { [$0] } ?? [])
-    return output.recording(name, inputs: inputs) { gradOutput in
+    guard recording else { return output }
+    let convolved = output.recording(name, inputs: inputs) { gradOutput in
         let dy = gradOutput.contiguous()
         var gradInput: Tensor?
         if x.requiresGrad {
@@ -52,5 +58,19 @@ public func conv3d(
             gradBias = db
         }
         return [gradInput, gradWeight] + (b == nil ? [] : [gradBias])
+    }
+    return convolved.applying(activation)
+}
+
+extension Tensor {
+    /// This tensor through a kernel `Activation`, as a differentiable op.
+    func applying(_ activation: Activation) -> Tensor {
+        switch activation {
+        case .identity: return self
+        case .relu: return relu()
+        case .silu: return silu()
+        case .sigmoid: return sigmoid()
+        case .gelu: return gelu()
+        }
     }
 }

@@ -39,6 +39,20 @@ import Testing
         #expect(throws: TensorError.self) { try conv3d(try x.reshape([2, 3, 3, 2]), weight: w, bias: nil) }
     }
 
+    @Test(arguments: [Activation.relu, .silu, .sigmoid, .gelu])
+    func fusedActivationMatchesSeparateOpWithAndWithoutGradients(_ activation: Activation) throws {
+        let x = Oracle.tensor([1, 2, 3, 3, 2], seed: 9)
+        let w = Oracle.tensor([3, 1, 3, 3, 2], seed: 10, low: -0.5, high: 0.5)
+        let b = Oracle.tensor([3], seed: 11)
+        let padding = Dims3(0, 1, 1)
+        let separate = try conv3d(x, weight: w, bias: b, padding: padding).applying(activation).toArray()
+        let fused = try conv3d(x, weight: w, bias: b, padding: padding, activation: activation)
+        Oracle.expectClose(fused, separate, shape: [1, 2, 3, 3, 3], atol: 1e-5, rtol: 1e-4)
+        try Oracle.checkGradients([x, w]) { t in
+            try conv3d(t[0], weight: t[1], bias: b, padding: padding, activation: activation)
+        }
+    }
+
     @Test func maxPoolMatchesReferenceAndGradients() throws {
         let g = try Pool3dGeometry(batch: 2, input: Dims3(2, 4, 5), channels: 3, kernel: Dims3(1, 3, 3),
                                    stride: Dims3(1, 2, 2), padding: Dims3(0, 1, 1))
