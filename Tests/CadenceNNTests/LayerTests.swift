@@ -39,6 +39,16 @@ import Testing
         #expect(throws: NNError.self) { try linear(Tensor.zeros([2, 4])) }
     }
 
+    @Test func batchNormWithMomentumOneKeepsTheLastBatchStatistics() throws {
+        let bn = BatchNorm3d(channels: 1)
+        bn.momentum = 1
+        _ = try bn(Tensor(shape: [4, 1, 1, 1, 1], values: [1, 2, 3, 6]))
+        #expect(bn.runningMean.toArray() == [3])
+        #expect(bn.runningVar.toArray() == [14 / 3])
+        bn.eval()
+        #expect(try bn(Tensor(shape: [1, 1, 1, 1, 1], values: [3])).toArray() == [0])
+    }
+
     @Test func dropPathDropsWholeSamplesOnlyInTraining() throws {
         let drop = try DropPath(probability: 0.5, seed: 9)
         let x = Tensor.ones([64, 2, 3])

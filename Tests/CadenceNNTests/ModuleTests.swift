@@ -57,6 +57,7 @@ private final class Stage: Module {
         #expect(tree.contains("s2.pathway0_res.0.a: Conv3dLayer"))
         #expect(tree.contains("weight [3, 1, 3, 3, 2]"))
         #expect(tree.hasSuffix("\(2 * (3 * 9 * 2 + 6)) parameters"))
+        #expect(root.parameterCount == 2 * (3 * 9 * 2 + 6))
     }
 
     @Test func trainAndEvalReachEveryModule() throws {

@@ -12,7 +12,8 @@ public final class BatchNorm3d: Module, NormalizationModule {
     /// Training batches seen (a float scalar here, int64 in state dicts).
     public let numBatchesTracked: Tensor
     public let eps: Float
-    public let momentum: Float
+    /// Weight of the newest batch in the running averages; precise-BN recomputation sets it to 1.
+    public var momentum: Float
 
     public init(channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
         weight = Tensor.ones([channels])

@@ -19,7 +19,8 @@ public final class SubBatchNorm3d: Module, NormalizationModule {
     public let splitRunningVar: Tensor
     public let splits: Int
     public let eps: Float
-    public let momentum: Float
+    /// Weight of the newest batch in the running averages; precise-BN recomputation sets it to 1.
+    public var momentum: Float
 
     public init(channels: Int, splits: Int, eps: Float = 1e-5, momentum: Float = 0.1) throws {
         guard channels > 0, splits > 0 else {

@@ -104,6 +104,9 @@ open class Module {
     /// All parameters, in `namedParameters()` order.
     public func parameters() -> [Tensor] { namedParameters().map(\.tensor) }
 
+    /// Number of trainable values in the tree.
+    public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
+
     /// This module's direct children with their names.
     public func namedChildren() -> [(name: String, module: Module)] { children }
 

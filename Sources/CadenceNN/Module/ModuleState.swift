@@ -64,8 +64,7 @@ extension Module {
                 lines.append("\(indent)  \(slot.name) \(slot.tensor.shape) (buffer)")
             }
         }
-        let count = parameters().reduce(0) { $0 + $1.count }
-        lines.append("\(count) parameters")
+        lines.append("\(parameterCount) parameters")
         return lines.joined(separator: "\n")
     }
 }
