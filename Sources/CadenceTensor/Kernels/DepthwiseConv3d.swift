@@ -73,6 +73,16 @@ public enum DepthwiseConv3d {
                     edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                 }
                 var wo = interiorLo
+                while reusesInputs && wo + 2 * block <= interiorHi {
+                    for c0 in plan.pairs {
+                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo + block, c0: c0, g: g, out: out)
+                    }
+                    for c0 in plan.pairSingles {
+                        rowReuseBlock8(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    wo += 2 * block
+                }
                 while reusesInputs && wo + block <= interiorHi {
                     for c0 in plan.pairs {
                         rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
@@ -120,6 +130,55 @@ public enum DepthwiseConv3d {
             (triples, singles) = split(3)
             (pairs, pairSingles) = split(2)
         }
+    }
+
+    /// Eight consecutive outputs along W for one channel vector of a 3-tap, unit-stride kernel row,
+    /// each input column loaded once (8 accumulators keep both FMA pipes busy).
+    @inline(__always)
+    static func rowReuseBlock8(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        let b = loadVector(bias + c0)
+        var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b
+        let first = wo - g.padding.w
+        for r in 0..<count {
+            var p = x + (rows[2 * r] + first) * c + c0
+            let wp = wk + rows[2 * r + 1] * c + c0
+            let w0 = loadVector(wp), w1 = loadVector(wp + c), w2 = loadVector(wp + 2 * c)
+            // Input column j feeds output j - kw through tap kw.
+            var v = loadVector(p)
+            a0.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a0.addProduct(v, w1); a1.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a0.addProduct(v, w2); a1.addProduct(v, w1); a2.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a1.addProduct(v, w2); a2.addProduct(v, w1); a3.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a2.addProduct(v, w2); a3.addProduct(v, w1); a4.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a3.addProduct(v, w2); a4.addProduct(v, w1); a5.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a4.addProduct(v, w2); a5.addProduct(v, w1); a6.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a5.addProduct(v, w2); a6.addProduct(v, w1); a7.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a6.addProduct(v, w2); a7.addProduct(v, w1)
+            p += c; v = loadVector(p)
+            a7.addProduct(v, w2)
+        }
+        let o = out + wo * c + c0
+        storeVector(a0, o)
+        storeVector(a1, o + c)
+        storeVector(a2, o + 2 * c)
+        storeVector(a3, o + 3 * c)
+        storeVector(a4, o + 4 * c)
+        storeVector(a5, o + 5 * c)
+        storeVector(a6, o + 6 * c)
+        storeVector(a7, o + 7 * c)
     }
 
     /// Four consecutive outputs along W times two channel vectors for a 3-tap, unit-stride kernel
