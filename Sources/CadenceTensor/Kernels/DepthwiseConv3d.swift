@@ -43,12 +43,23 @@ public enum DepthwiseConv3d {
         // The common 3-tap, unit-stride rows load each input once for all three taps.
         let reusesInputs = kW == 3 && sW == 1 && dW == 1
 
-        Parallel.forEach(g.batch * oT) { item in
-            let n = item / oT, to = item % oT
+        // Work items are bands of output rows of one clip, each swept over all output frames: the
+        // input rows a band reads for frame t are mostly read again for t + 1 and t + 2, so a band
+        // small enough for L2 reads its input from memory about once instead of kT times.
+        let rowBytes = iW * c * MemoryLayout<Float>.size
+        let rowsFitting = (384 * 1024) / max(1, kT * rowBytes)
+        let bandRows = max(1, min(oH, (rowsFitting - (kH - 1) * g.dilation.h - 1) / g.stride.h + 1))
+        var bands = (oH + bandRows - 1) / bandRows
+        // Enough items to keep every thread busy even for a single clip.
+        let threads = Parallel.threadCount
+        if g.batch * bands < 4 * threads { bands = min(oH, (4 * threads + g.batch - 1) / g.batch) }
+        Parallel.forEach(g.batch * bands) { item in
+            let n = item / bands, band = item % bands
+            let hoStart = oH * band / bands, hoEnd = oH * (band + 1) / bands
             // Input row offsets (pixel index at w = 0) and weight tap offsets of the valid (kt, kh).
             let rows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * kT * kH)
             defer { rows.deallocate() }
-            for ho in 0..<oH {
+            for to in 0..<oT { for ho in hoStart..<hoEnd {
                 var count = 0
                 for kt in 0..<kT {
                     let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
@@ -61,7 +72,7 @@ public enum DepthwiseConv3d {
                         count += 1
                     }
                 }
-                let out = output + ((item * oH) + ho) * oW * c
+                let out = output + (((n * oT + to) * oH) + ho) * oW * c
                 guard let plan else {
                     for wo in 0..<oW {
                         scalarPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, out: out + wo * c)
@@ -106,7 +117,7 @@ public enum DepthwiseConv3d {
                     wo += 1
                 }
                 activation.apply(out, count: oW * c)
-            }
+            } }
         }
     }
 
