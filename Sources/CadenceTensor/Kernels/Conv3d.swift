@@ -119,8 +119,9 @@ public enum Conv3d {
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let count = g.weightCount
-        // Pointwise: one long GEMM per worker; otherwise tiles through an im2col block.
-        let tile = g.isPointwise ? (pixels + Parallel.threadCount - 1) / Parallel.threadCount : tilePixels(g)
+        // Pointwise: GEMMs over 8192 pixels (long enough to amortise packing, short enough that the
+        // panels stay in cache), accumulated per worker; otherwise tiles through an im2col block.
+        let tile = g.isPointwise ? 8192 : tilePixels(g)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
         var partials: [Scratch] = []

@@ -115,6 +115,17 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
     }
 
+    @Test func pointwiseWeightGradientAccumulatesOverManyTiles() throws {
+        // More pixels than one pointwise weight-gradient GEMM takes, so tiles accumulate.
+        let g = try Conv3dGeometry(batch: 1, input: Dims3(2, 64, 70), inputChannels: 2, outputChannels: 3,
+                                   kernel: Dims3(all: 1))
+        #expect(g.outputPixels > 8192)
+        var rng = SeededRandom(seed: 6)
+        let x = rng.array(g.inputCount), dy = rng.array(g.outputCount)
+        let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: $0) }
+        #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
+    }
+
     @Test func rejectsBadGeometry() {
         #expect(throws: KernelError.groupsDoNotDivide(kernel: "conv3d", channels: 5, groups: 2)) {
             try Conv3dGeometry(batch: 1, input: Dims3(1, 4, 4), inputChannels: 5, outputChannels: 4,
