@@ -4,7 +4,8 @@
 /// 3 channel vectors in registers so each weight load feeds 4 FMAs, loops channels inside each W-block, and splits
 /// the batch's output frames over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
 /// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
-public enum DepthwiseConv3d {
+/// `Conv3d` routes every geometry with `isDepthwise` here; these entry points assume it.
+enum DepthwiseConv3d {
     /// Outputs along W kept in registers per block.
     static let block = 4
 
@@ -19,7 +20,7 @@ public enum DepthwiseConv3d {
     }
 
     /// `output = act(depthwise(input) + bias)`; see `Conv3d.forward`.
-    public static func forward(
+    static func forward(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
         bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
         output: UnsafeMutablePointer<Float>
@@ -398,7 +399,7 @@ public enum DepthwiseConv3d {
 
     /// `gradInput` (overwritten) from `gradOutput`: each input pixel gathers the outputs that read it,
     /// so input frames split over the pool without write conflicts.
-    public static func backwardData(
+    static func backwardData(
         _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
         gradInput: UnsafeMutablePointer<Float>
     ) {
@@ -459,7 +460,7 @@ public enum DepthwiseConv3d {
 
     /// `gradWeights` (overwritten, conv layout `[C, kT, kH, kW, 1]`): per-worker tap-major sums over
     /// the worker's output frames, added together at the end.
-    public static func backwardWeights(
+    static func backwardWeights(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
         gradWeights: UnsafeMutablePointer<Float>
     ) {

@@ -26,12 +26,10 @@ enum KernelThreads {
 /// A float buffer owned by one worker for the span of a kernel call.
 struct Scratch {
     let pointer: UnsafeMutablePointer<Float>
-    let count: Int
 
     init(_ count: Int, zeroed: Bool = false) {
-        self.count = max(count, 1)
-        pointer = .allocate(capacity: self.count)
-        if zeroed { pointer.initialize(repeating: 0, count: self.count) }
+        pointer = .allocate(capacity: max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
     }
 
     func free() { pointer.deallocate() }
