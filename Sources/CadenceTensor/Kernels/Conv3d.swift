@@ -1,6 +1,7 @@
 /// Dense and grouped 3D convolution over channels-last activations (see `Conv3dGeometry` for layouts).
 ///
-/// Pointwise convs are plain GEMMs over pixels. Others build an im2col block for a tile of output
+/// Pointwise convs are plain GEMMs over pixels, and temporal-only convs `(kT, 1, 1)` one GEMM per
+/// tap (`TemporalConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
@@ -24,6 +25,11 @@ public enum Conv3d {
         if g.isDepthwise {
             DepthwiseConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
                                     output: output)
+            return
+        }
+        if g.isTemporalOnly {
+            TemporalConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                   output: output)
             return
         }
         let pixels = g.outputPixels, tile = tilePixels(g)
@@ -62,6 +68,10 @@ public enum Conv3d {
     ) {
         if g.isDepthwise {
             DepthwiseConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
+        if g.isTemporalOnly {
+            TemporalConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
             return
         }
         let cIn = g.inputChannels, cOut = g.outputChannels
@@ -113,6 +123,10 @@ public enum Conv3d {
         if let gradBias { biasGradient(gradOutput, pixels: g.outputPixels, channels: g.outputChannels, into: gradBias) }
         if g.isDepthwise {
             DepthwiseConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
+            return
+        }
+        if g.isTemporalOnly {
+            TemporalConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
             return
         }
         let pixels = g.outputPixels, cIn = g.inputChannels, cOut = g.outputChannels

@@ -34,6 +34,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  padding: Dims3(1, 2, 2), dilation: Dims3(2, 2, 2)),
         ConvCase(name: "groups 3 temporal (3,1,1)", batch: 2, input: Dims3(4, 3, 3), cIn: 6, cOut: 9,
                  kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0), groups: 3),
+        ConvCase(name: "temporal (3,1,1) dilated", batch: 2, input: Dims3(6, 2, 3), cIn: 4, cOut: 5,
+                 kernel: Dims3(3, 1, 1), padding: Dims3(2, 0, 0), dilation: Dims3(2, 1, 1)),
         ConvCase(name: "stem 1x7x7 stride (1,2,2)", input: Dims3(2, 9, 10), cIn: 3, cOut: 4,
                  kernel: Dims3(1, 7, 7), stride: Dims3(1, 2, 2), padding: Dims3(0, 3, 3)),
         ConvCase(name: "depthwise scalar C=4", input: Dims3(3, 4, 5), cIn: 4, cOut: 4, groups: 4),
@@ -69,7 +71,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(maxRelativeError(db, expectedBias) < 1e-5)
     }
 
-    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[10]])
+    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[7], ConvCase.dense[11]])
     func gradientsMatchFiniteDifferences(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 11)
@@ -87,7 +89,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[9]])
+    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[10]])
     func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 3)
@@ -126,7 +128,9 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
     }
 
-    @Test func rejectsBadGeometry() {
+    @Test func rejectsBadGeometry() throws {
+        let temporal = try ConvCase.dense[7].geometry()
+        #expect(temporal.isTemporalOnly)
         #expect(throws: KernelError.groupsDoNotDivide(kernel: "conv3d", channels: 5, groups: 2)) {
             try Conv3dGeometry(batch: 1, input: Dims3(1, 4, 4), inputChannels: 5, outputChannels: 4,
                                kernel: Dims3(all: 1), groups: 2)
