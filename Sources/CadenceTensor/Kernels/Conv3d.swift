@@ -37,9 +37,10 @@ public enum Conv3d {
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let tiles = (pixels + tile - 1) / tile
-        KernelThreads.forEachSlice(tiles) { _, slice in
-            let col = Scratch(g.isPointwise ? 0 : tile * row)
-            defer { col.free() }
+        let cols = Scratch.perWorker(KernelThreads.workers(tiles), g.isPointwise ? 0 : tile * row)
+        defer { cols.forEach { $0.free() } }
+        KernelThreads.forEachSlice(tiles) { worker, slice in
+            let col = cols[worker]
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {
@@ -95,9 +96,10 @@ public enum Conv3d {
         // Column blocks scatter-add into overlapping input windows, so workers own whole images;
         // a single image runs its tiles in order with BLAS using every thread.
         let perImage = g.output.volume
-        KernelThreads.forEachSlice(g.batch) { _, images in
-            let col = Scratch(tile * row)
-            defer { col.free() }
+        let cols = Scratch.perWorker(KernelThreads.workers(g.batch), tile * row)
+        defer { cols.forEach { $0.free() } }
+        KernelThreads.forEachSlice(g.batch) { worker, images in
+            let col = cols[worker]
             let imageSize = g.input.volume * cIn
             (gradInput + images.lowerBound * imageSize).initialize(repeating: 0, count: images.count * imageSize)
             for n in images {
@@ -138,13 +140,13 @@ public enum Conv3d {
         let tile = g.isPointwise ? 8192 : tilePixels(g)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
-        var partials: [Scratch] = []
-        for _ in 1..<max(workers, 1) { partials.append(Scratch(count)) }
+        gradWeights.initialize(repeating: 0, count: count)
+        let partials = Scratch.perWorker(workers - 1, count, zeroed: true)
+        let cols = Scratch.perWorker(workers, g.isPointwise ? 0 : tile * row)
+        defer { cols.forEach { $0.free() } }
         KernelThreads.forEachSlice(tiles) { worker, slice in
             let sum = worker == 0 ? gradWeights : partials[worker - 1].pointer
-            sum.initialize(repeating: 0, count: count)
-            let col = Scratch(g.isPointwise ? 0 : tile * row)
-            defer { col.free() }
+            let col = cols[worker]
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {

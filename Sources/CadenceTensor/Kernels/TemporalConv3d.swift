@@ -89,11 +89,10 @@ enum TemporalConv3d {
         let frame = g.output.h * g.output.w, cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup, row = g.kernel.t * cg
         let count = g.weightCount, items = g.batch * g.output.t
-        var partials: [Scratch] = []
-        for _ in 1..<KernelThreads.workers(items) { partials.append(Scratch(count)) }
+        gradWeights.initialize(repeating: 0, count: count)
+        let partials = Scratch.perWorker(KernelThreads.workers(items) - 1, count, zeroed: true)
         KernelThreads.forEachSlice(items) { worker, slice in
             let sum = worker == 0 ? gradWeights : partials[worker - 1].pointer
-            sum.initialize(repeating: 0, count: count)
             clipRuns(slice, frames: g.output.t) { n, frames in
                 for kt in 0..<g.kernel.t {
                     guard let (reached, firstInput) = reach(g, tap: kt, outputFrames: frames) else { continue }

@@ -105,10 +105,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func largeTileCountsRunAcrossThreads() throws {
-        // More output pixels than one tile, so several workers and tiles take part.
-        let g = try Conv3dGeometry(batch: 1, input: Dims3(3, 16, 16), inputChannels: 3, outputChannels: 2,
+        // Several tiles per worker, so workers take slices more than once.
+        let g = try Conv3dGeometry(batch: 1, input: Dims3(6, 24, 24), inputChannels: 3, outputChannels: 2,
                                    kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1))
-        #expect(g.outputPixels > Conv3d.tilePixels(g))
+        #expect(g.outputPixels > 4 * Conv3d.tilePixels(g))
         var rng = SeededRandom(seed: 5)
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), dy = rng.array(g.outputCount)
         let y = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, output: $0) }
