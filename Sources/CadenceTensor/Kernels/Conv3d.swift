@@ -32,6 +32,11 @@ public enum Conv3d {
                                    output: output)
             return
         }
+        if PointwiseConv3d.handles(g) {
+            PointwiseConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                    output: output)
+            return
+        }
         let pixels = g.outputPixels, tile = tilePixels(g)
         let cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
