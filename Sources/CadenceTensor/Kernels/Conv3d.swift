@@ -32,9 +32,11 @@ public enum Conv3d {
                                    output: output)
             return
         }
-        if PointwiseConv3d.handles(g) {
-            PointwiseConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
-                                    output: output)
+        if g.isPointwise && g.groups == 1
+            && PointwiseConv3d.handles(inputChannels: g.inputChannels, outputChannels: g.outputChannels) {
+            PointwiseConv3d.multiply(input, pixels: g.outputPixels, inputChannels: g.inputChannels,
+                                     outputChannels: g.outputChannels, weights: weights, bias: bias,
+                                     activation: activation, output: output)
             return
         }
         let pixels = g.outputPixels, tile = tilePixels(g)
@@ -84,6 +86,14 @@ public enum Conv3d {
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let tile = tilePixels(g)
+        if g.isPointwise && g.groups == 1
+            && PointwiseConv3d.handles(inputChannels: g.outputChannels, outputChannels: g.inputChannels) {
+            // dx = dy W: weights [O, C] are already the transposed [C_in', C_out'] of this product.
+            PointwiseConv3d.multiply(gradOutput, pixels: g.outputPixels, inputChannels: g.outputChannels,
+                                     outputChannels: g.inputChannels, weights: weights, transposed: true,
+                                     bias: nil, activation: .identity, output: gradInput)
+            return
+        }
         if g.isPointwise {
             let pixels = g.outputPixels
             KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in

@@ -2,26 +2,29 @@
 /// `y[p, o] = b[o] + Σ_c x[p, c] * w[o, c]` with a register-blocked kernel instead of BLAS, whose
 /// packing and separate `beta = 0` pass over the output cost more than the few multiply-adds per
 /// output (`k = C_in`) when `C_in` is small. Blocks of 4 pixels x 3 output vectors stay in registers
-/// while the inputs are broadcast. `Conv3d` routes geometries with `usesPointwiseKernel` here.
+/// while the inputs are broadcast. `Conv3d` uses it for ungrouped pointwise forward passes and for
+/// their data gradient (the same product with the weights transposed) when `handles` says so.
 enum PointwiseConv3d {
-    /// Whether the direct kernel should run `g`: ungrouped pointwise, narrow enough that the packed
-    /// weights stay in L2 and BLAS's overheads dominate.
-    static func handles(_ g: Conv3dGeometry) -> Bool {
-        g.isPointwise && g.groups == 1 && g.outputChannels >= vectorWidth && g.inputChannels <= 128
-            && g.inputChannels * g.outputChannels <= 32768
+    /// Whether the direct kernel should run a `[pixels, cIn] -> [pixels, cOut]` product: narrow
+    /// enough that the packed weights stay in L2 and BLAS's overheads dominate.
+    static func handles(inputChannels cIn: Int, outputChannels cOut: Int) -> Bool {
+        cOut >= vectorWidth && cIn <= 128 && cIn * cOut <= 32768
     }
 
-    static func forward(
-        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
+    /// `output[p, o] = act(bias[o] + Σ_c input[p, c] * weights(o, c))` for `pixels` rows, where
+    /// `weights(o, c)` is `weights[o * cIn + c]`, or `weights[c * cOut + o]` when `transposed`.
+    static func multiply(
+        _ input: UnsafePointer<Float>, pixels: Int, inputChannels cIn: Int, outputChannels cOut: Int,
+        weights: UnsafePointer<Float>, transposed: Bool = false, bias: UnsafePointer<Float>?,
+        activation: Activation, output: UnsafeMutablePointer<Float>
     ) {
-        let cIn = g.inputChannels, cOut = g.outputChannels, pixels = g.outputPixels
         // Weights as [C_in, C_out] so one vector load covers consecutive output channels.
         let packed = Scratch(cIn * cOut + cOut)
         defer { packed.free() }
         let wt = packed.pointer, b = packed.pointer + cIn * cOut
+        if transposed { wt.update(from: weights, count: cIn * cOut) }
         for o in 0..<cOut {
-            for c in 0..<cIn { wt[c * cOut + o] = weights[o * cIn + c] }
+            if !transposed { for c in 0..<cIn { wt[c * cOut + o] = weights[o * cIn + c] } }
             b[o] = bias?[o] ?? 0
         }
         let vectors = ChannelVectors(channels: cOut)

@@ -42,6 +42,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  padding: Dims3(all: 0)),
         ConvCase(name: "pointwise direct 9>27 batch 2", batch: 2, input: Dims3(1, 3, 3), cIn: 9, cOut: 27,
                  kernel: Dims3(all: 1), padding: Dims3(all: 0)),
+        ConvCase(name: "pointwise direct backward 20>9", input: Dims3(2, 3, 5), cIn: 20, cOut: 9,
+                 kernel: Dims3(all: 1), padding: Dims3(all: 0)),
         ConvCase(name: "depthwise scalar C=4", input: Dims3(3, 4, 5), cIn: 4, cOut: 4, groups: 4),
         ConvCase(name: "depthwise C=20 wide", batch: 2, input: Dims3(3, 3, 19), cIn: 20, cOut: 20, groups: 20),
         ConvCase(name: "depthwise C=32 stride 2", input: Dims3(3, 6, 21), cIn: 32, cOut: 32,
@@ -75,7 +77,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(maxRelativeError(db, expectedBias) < 1e-5)
     }
 
-    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[7], ConvCase.dense[13]])
+    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[7], ConvCase.dense[14]])
     func gradientsMatchFiniteDifferences(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 11)
@@ -93,7 +95,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[12]])
+    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[13]])
     func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 3)
@@ -135,7 +137,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     @Test func rejectsBadGeometry() throws {
         let temporal = try ConvCase.dense[7].geometry()
         #expect(temporal.isTemporalOnly)
-        #expect(PointwiseConv3d.handles(try ConvCase.dense[9].geometry()))
+        #expect(PointwiseConv3d.handles(inputChannels: 6, outputChannels: 21))
+        #expect(PointwiseConv3d.handles(inputChannels: 21, outputChannels: 6) == false)
         #expect(throws: KernelError.groupsDoNotDivide(kernel: "conv3d", channels: 5, groups: 2)) {
             try Conv3dGeometry(batch: 1, input: Dims3(1, 4, 4), inputChannels: 5, outputChannels: 4,
                                kernel: Dims3(all: 1), groups: 2)
