@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch side of `cadence-bench ops`: times the same op shapes and prints one JSON line per row,
-{"name": ..., "ms": median milliseconds, "format": memory format}. Each convolution row is timed with
+{"name", "min_ms": best run, "ms": median run, "format": memory format}. Each convolution row is timed with
 both channels_last_3d (oneDNN's fastest path for most 3D convs) and the default contiguous NCDHW
-layout (faster for some 1x1x1 shapes here), and the faster one is reported, so Cadence is always
+layout (faster for some 1x1x1 shapes here), and the faster one (by best run) is reported, so Cadence is always
 compared with PyTorch's best. Backward rows call aten's convolution_backward / batch-norm backward
 directly (data and weight gradients), so no autograd graph is timed.
 
@@ -17,7 +17,8 @@ import torch
 CL = torch.channels_last_3d
 
 
-def median_ms(fn, min_runs=5, min_seconds=0.3):
+def timings_ms(fn, min_runs=5, min_seconds=0.3):
+    """(best, median) of the runs in milliseconds, after one warm-up run."""
     fn()
     times = []
     start = time.perf_counter()
@@ -26,7 +27,7 @@ def median_ms(fn, min_runs=5, min_seconds=0.3):
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
     times.sort()
-    return times[len(times) // 2]
+    return times[0], times[len(times) // 2]
 
 
 def conv_rows(name, cin, cout, size, kernel, stride=(1, 1, 1), padding=(0, 0, 0), groups=1):
@@ -104,8 +105,9 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for name, variants in all_rows():
-        timed = sorted((median_ms(fn), fmt) for fmt, fn in variants.items())
-        print(json.dumps({"name": name, "ms": timed[0][0], "format": timed[0][1]}), flush=True)
+        timed = sorted(timings_ms(fn) + (fmt,) for fmt, fn in variants.items())
+        best, median, fmt = timed[0]
+        print(json.dumps({"name": name, "min_ms": best, "ms": median, "format": fmt}), flush=True)
 
 
 if __name__ == "__main__":

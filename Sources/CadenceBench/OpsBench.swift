@@ -23,33 +23,38 @@ struct OpsBench: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         Gemm.setThreads(threads)
-        var referenceMs: [String: (ms: Double, format: String)] = [:]
+        var referenceMs: [String: (best: Double, median: Double, format: String)] = [:]
         if let reference {
             let text = try String(contentsOfFile: reference, encoding: .utf8)
             for line in text.split(separator: "\n") {
                 guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let name = object["name"] as? String, let ms = object["ms"] as? Double else {
-                    throw ValidationError("\(reference): not a JSON line with name and ms: \(line)")
+                      let name = object["name"] as? String, let ms = object["ms"] as? Double,
+                      let best = object["min_ms"] as? Double else {
+                    throw ValidationError("\(reference): not a JSON line with name, min_ms and ms: \(line)")
                 }
-                referenceMs[name] = (ms, object["format"] as? String ?? "")
+                referenceMs[name] = (best, ms, object["format"] as? String ?? "")
             }
         }
         // The machine's GEMM peak, measured now: square sgemm through CBLAS with all threads.
         let peakRow = try OpsRows.gemm(1024)
-        let peak = peakRow.flops / (peakRow.medianMs() * 1e6)
-        print("Cadence kernels, \(threads) thread(s); GEMM peak measured now: \(String(format: "%.0f", peak)) GFLOP/s")
+        let peak = peakRow.flops / (peakRow.timings().best * 1e6)
+        print("Cadence kernels, \(threads) thread(s); GEMM peak (cblas_sgemm n=1024, best run) measured now: "
+              + "\(String(format: "%.0f", peak)) GFLOP/s")
+        print("Times: best / median of >= 5 runs (the machine is shared: the best run is the least disturbed).")
         print("")
-        print("| op | Cadence ms | GFLOP/s | % of GEMM peak | PyTorch ms (layout) | speed-up vs PyTorch |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| op | Cadence ms | GFLOP/s | % of GEMM peak | PyTorch ms (layout) | speed-up (best) | speed-up (median) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        func f(_ v: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", v) }
         for row in try OpsRows.all() where only.map({ row.name.contains($0) }) ?? true {
-            let ms = row.medianMs()
-            let gflops = row.flops / (ms * 1e6)
-            var line = "| \(row.name) | \(String(format: "%.3f", ms)) | \(String(format: "%.1f", gflops)) | "
+            let (best, median) = row.timings()
+            let gflops = row.flops / (best * 1e6)
+            var line = "| \(row.name) | \(f(best)) / \(f(median)) | \(f(gflops, 1)) | "
             line += String(format: "%.0f%%", 100 * gflops / peak)
             if let torch = referenceMs[row.name] {
-                line += " | \(String(format: "%.3f", torch.ms)) (\(torch.format)) | \(String(format: "%.2fx", torch.ms / ms)) |"
+                line += " | \(f(torch.best)) / \(f(torch.median)) (\(torch.format))"
+                line += " | \(f(torch.best / best, 2))x | \(f(torch.median / median, 2))x |"
             } else {
-                line += " | – | – |"
+                line += " | – | – | – |"
             }
             print(line)
             fflush(stdout)
@@ -63,8 +68,9 @@ struct OpsRow {
     let flops: Double
     let body: () -> Void
 
-    /// Median wall time of `body` in milliseconds: one warm-up, then at least 5 runs and about 0.3 s.
-    func medianMs() -> Double {
+    /// Best and median wall time of `body` in milliseconds: one warm-up, then at least 5 runs and
+    /// about 0.3 s.
+    func timings() -> (best: Double, median: Double) {
         body()
         var times: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
@@ -74,7 +80,7 @@ struct OpsRow {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
         times.sort()
-        return times[times.count / 2]
+        return (times[0], times[times.count / 2])
     }
 }
 

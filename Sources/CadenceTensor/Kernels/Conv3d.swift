@@ -1,6 +1,7 @@
 /// Dense and grouped 3D convolution over channels-last activations (see `Conv3dGeometry` for layouts).
 ///
-/// Pointwise convs are plain GEMMs over pixels. Others build an im2col block for a tile of output
+/// Pointwise convs are plain GEMMs over pixels, and temporal-only convs `(kT, 1, 1)` one GEMM per
+/// tap (`TemporalConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
@@ -26,14 +27,27 @@ public enum Conv3d {
                                     output: output)
             return
         }
+        if g.isTemporalOnly {
+            TemporalConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                   output: output)
+            return
+        }
+        if g.isPointwise && g.groups == 1
+            && PointwiseConv3d.handles(inputChannels: g.inputChannels, outputChannels: g.outputChannels) {
+            PointwiseConv3d.multiply(input, pixels: g.outputPixels, inputChannels: g.inputChannels,
+                                     outputChannels: g.outputChannels, weights: weights, bias: bias,
+                                     activation: activation, output: output)
+            return
+        }
         let pixels = g.outputPixels, tile = tilePixels(g)
         let cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let tiles = (pixels + tile - 1) / tile
-        KernelThreads.forEachSlice(tiles) { _, slice in
-            let col = Scratch(g.isPointwise ? 0 : tile * row)
-            defer { col.free() }
+        let cols = Scratch.perWorker(KernelThreads.workers(tiles), g.isPointwise ? 0 : tile * row)
+        defer { cols.forEach { $0.free() } }
+        KernelThreads.forEachSlice(tiles) { worker, slice in
+            let col = cols[worker]
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {
@@ -64,10 +78,22 @@ public enum Conv3d {
             DepthwiseConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
             return
         }
+        if g.isTemporalOnly {
+            TemporalConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
         let cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let tile = tilePixels(g)
+        if g.isPointwise && g.groups == 1
+            && PointwiseConv3d.handles(inputChannels: g.outputChannels, outputChannels: g.inputChannels) {
+            // dx = dy W: weights [O, C] are already the transposed [C_in', C_out'] of this product.
+            PointwiseConv3d.multiply(gradOutput, pixels: g.outputPixels, inputChannels: g.outputChannels,
+                                     outputChannels: g.inputChannels, weights: weights, transposed: true,
+                                     bias: nil, activation: .identity, output: gradInput)
+            return
+        }
         if g.isPointwise {
             let pixels = g.outputPixels
             KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in
@@ -85,9 +111,10 @@ public enum Conv3d {
         // Column blocks scatter-add into overlapping input windows, so workers own whole images;
         // a single image runs its tiles in order with BLAS using every thread.
         let perImage = g.output.volume
-        KernelThreads.forEachSlice(g.batch) { _, images in
-            let col = Scratch(tile * row)
-            defer { col.free() }
+        let cols = Scratch.perWorker(KernelThreads.workers(g.batch), tile * row)
+        defer { cols.forEach { $0.free() } }
+        KernelThreads.forEachSlice(g.batch) { worker, images in
+            let col = cols[worker]
             let imageSize = g.input.volume * cIn
             (gradInput + images.lowerBound * imageSize).initialize(repeating: 0, count: images.count * imageSize)
             for n in images {
@@ -115,21 +142,26 @@ public enum Conv3d {
             DepthwiseConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
             return
         }
+        if g.isTemporalOnly {
+            TemporalConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
+            return
+        }
         let pixels = g.outputPixels, cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let count = g.weightCount
-        // Pointwise: one long GEMM per worker; otherwise tiles through an im2col block.
-        let tile = g.isPointwise ? (pixels + Parallel.threadCount - 1) / Parallel.threadCount : tilePixels(g)
+        // Pointwise: GEMMs over 8192 pixels (long enough to amortise packing, short enough that the
+        // panels stay in cache), accumulated per worker; otherwise tiles through an im2col block.
+        let tile = g.isPointwise ? 8192 : tilePixels(g)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
-        var partials: [Scratch] = []
-        for _ in 1..<max(workers, 1) { partials.append(Scratch(count)) }
+        gradWeights.initialize(repeating: 0, count: count)
+        let partials = Scratch.perWorker(workers - 1, count, zeroed: true)
+        let cols = Scratch.perWorker(workers, g.isPointwise ? 0 : tile * row)
+        defer { cols.forEach { $0.free() } }
         KernelThreads.forEachSlice(tiles) { worker, slice in
             let sum = worker == 0 ? gradWeights : partials[worker - 1].pointer
-            sum.initialize(repeating: 0, count: count)
-            let col = Scratch(g.isPointwise ? 0 : tile * row)
-            defer { col.free() }
+            let col = cols[worker]
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {

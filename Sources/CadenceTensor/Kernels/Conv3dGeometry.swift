@@ -67,6 +67,13 @@ public struct Conv3dGeometry: Sendable, Hashable {
         kernel == Dims3(all: 1) && stride == Dims3(all: 1) && padding == Dims3(all: 0)
     }
 
+    /// A `(kT, 1, 1)` kernel (kT > 1) with unit stride and no spatial padding: frames mix, pixels
+    /// do not, so `TemporalConv3d` needs no im2col.
+    public var isTemporalOnly: Bool {
+        kernel.h == 1 && kernel.w == 1 && kernel.t > 1 && stride == Dims3(all: 1)
+            && padding.h == 0 && padding.w == 0 && !isDepthwise
+    }
+
     /// One filter per channel (`groups == inputChannels == outputChannels`), run by `DepthwiseConv3d`.
     public var isDepthwise: Bool { groups == inputChannels && groups == outputChannels && groups > 1 }
 }

@@ -4,7 +4,8 @@
 /// 3 channel vectors in registers so each weight load feeds 4 FMAs, loops channels inside each W-block, and splits
 /// the batch's output frames over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
 /// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
-public enum DepthwiseConv3d {
+/// `Conv3d` routes every geometry with `isDepthwise` here; these entry points assume it.
+enum DepthwiseConv3d {
     /// Outputs along W kept in registers per block.
     static let block = 4
 
@@ -19,7 +20,7 @@ public enum DepthwiseConv3d {
     }
 
     /// `output = act(depthwise(input) + bias)`; see `Conv3d.forward`.
-    public static func forward(
+    static func forward(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
         bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
         output: UnsafeMutablePointer<Float>
@@ -43,12 +44,23 @@ public enum DepthwiseConv3d {
         // The common 3-tap, unit-stride rows load each input once for all three taps.
         let reusesInputs = kW == 3 && sW == 1 && dW == 1
 
-        Parallel.forEach(g.batch * oT) { item in
-            let n = item / oT, to = item % oT
+        // Work items are bands of output rows of one clip, each swept over all output frames: the
+        // input rows a band reads for frame t are mostly read again for t + 1 and t + 2, so a band
+        // small enough for L2 reads its input from memory about once instead of kT times.
+        let rowBytes = iW * c * MemoryLayout<Float>.size
+        let rowsFitting = (384 * 1024) / max(1, kT * rowBytes)
+        let bandRows = max(1, min(oH, (rowsFitting - (kH - 1) * g.dilation.h - 1) / g.stride.h + 1))
+        var bands = (oH + bandRows - 1) / bandRows
+        // Enough items to keep every thread busy even for a single clip.
+        let threads = Parallel.threadCount
+        if g.batch * bands < 4 * threads { bands = min(oH, (4 * threads + g.batch - 1) / g.batch) }
+        Parallel.forEach(g.batch * bands) { item in
+            let n = item / bands, band = item % bands
+            let hoStart = oH * band / bands, hoEnd = oH * (band + 1) / bands
             // Input row offsets (pixel index at w = 0) and weight tap offsets of the valid (kt, kh).
             let rows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * kT * kH)
             defer { rows.deallocate() }
-            for ho in 0..<oH {
+            for to in 0..<oT { for ho in hoStart..<hoEnd {
                 var count = 0
                 for kt in 0..<kT {
                     let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
@@ -61,7 +73,7 @@ public enum DepthwiseConv3d {
                         count += 1
                     }
                 }
-                let out = output + ((item * oH) + ho) * oW * c
+                let out = output + (((n * oT + to) * oH) + ho) * oW * c
                 guard let plan else {
                     for wo in 0..<oW {
                         scalarPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, out: out + wo * c)
@@ -73,6 +85,16 @@ public enum DepthwiseConv3d {
                     edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                 }
                 var wo = interiorLo
+                while reusesInputs && wo + 2 * block <= interiorHi {
+                    for c0 in plan.pairs {
+                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo + block, c0: c0, g: g, out: out)
+                    }
+                    for c0 in plan.pairSingles {
+                        rowReuseBlock8(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
+                    }
+                    wo += 2 * block
+                }
                 while reusesInputs && wo + block <= interiorHi {
                     for c0 in plan.pairs {
                         rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
@@ -96,7 +118,7 @@ public enum DepthwiseConv3d {
                     wo += 1
                 }
                 activation.apply(out, count: oW * c)
-            }
+            } }
         }
     }
 
@@ -120,6 +142,55 @@ public enum DepthwiseConv3d {
             (triples, singles) = split(3)
             (pairs, pairSingles) = split(2)
         }
+    }
+
+    /// Eight consecutive outputs along W for one channel vector of a 3-tap, unit-stride kernel row,
+    /// each input column loaded once (8 accumulators keep both FMA pipes busy).
+    @inline(__always)
+    static func rowReuseBlock8(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        let b = loadVector(bias + c0)
+        var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b
+        let first = wo - g.padding.w
+        for r in 0..<count {
+            var p = x + (rows[2 * r] + first) * c + c0
+            let wp = wk + rows[2 * r + 1] * c + c0
+            let w0 = loadVector(wp), w1 = loadVector(wp + c), w2 = loadVector(wp + 2 * c)
+            // Input column j feeds output j - kw through tap kw.
+            var v = loadVector(p)
+            a0.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a0.addProduct(v, w1); a1.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a0.addProduct(v, w2); a1.addProduct(v, w1); a2.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a1.addProduct(v, w2); a2.addProduct(v, w1); a3.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a2.addProduct(v, w2); a3.addProduct(v, w1); a4.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a3.addProduct(v, w2); a4.addProduct(v, w1); a5.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a4.addProduct(v, w2); a5.addProduct(v, w1); a6.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a5.addProduct(v, w2); a6.addProduct(v, w1); a7.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a6.addProduct(v, w2); a7.addProduct(v, w1)
+            p += c; v = loadVector(p)
+            a7.addProduct(v, w2)
+        }
+        let o = out + wo * c + c0
+        storeVector(a0, o)
+        storeVector(a1, o + c)
+        storeVector(a2, o + 2 * c)
+        storeVector(a3, o + 3 * c)
+        storeVector(a4, o + 4 * c)
+        storeVector(a5, o + 5 * c)
+        storeVector(a6, o + 6 * c)
+        storeVector(a7, o + 7 * c)
     }
 
     /// Four consecutive outputs along W times two channel vectors for a 3-tap, unit-stride kernel
@@ -328,7 +399,7 @@ public enum DepthwiseConv3d {
 
     /// `gradInput` (overwritten) from `gradOutput`: each input pixel gathers the outputs that read it,
     /// so input frames split over the pool without write conflicts.
-    public static func backwardData(
+    static func backwardData(
         _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
         gradInput: UnsafeMutablePointer<Float>
     ) {
@@ -389,7 +460,7 @@ public enum DepthwiseConv3d {
 
     /// `gradWeights` (overwritten, conv layout `[C, kT, kH, kW, 1]`): per-worker tap-major sums over
     /// the worker's output frames, added together at the end.
-    public static func backwardWeights(
+    static func backwardWeights(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
         gradWeights: UnsafeMutablePointer<Float>
     ) {

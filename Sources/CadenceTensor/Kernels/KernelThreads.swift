@@ -1,9 +1,13 @@
+import Foundation
+
 /// How kernels split work over the shared pool while keeping BLAS from oversubscribing the cores.
 enum KernelThreads {
-    /// Runs `body(range)` on up to `Parallel.threadCount` workers, each given one contiguous slice of
-    /// `0..<count`, so a worker can allocate its scratch once. BLAS runs single-threaded meanwhile,
-    /// since the pool already occupies every core.
-    /// `body` receives its worker index (below `workers(count)`) and its slice.
+    /// Runs `body(worker, slice)` over contiguous slices covering `0..<count`, on up to
+    /// `Parallel.threadCount` workers. Workers take slices of about a quarter of their share from a
+    /// shared counter, so a worker slowed by another process on its core does less of the work
+    /// instead of holding up the rest; a worker may therefore be called several times, always with
+    /// its own index (below `workers(count)`), which callers use to pick per-worker scratch. BLAS runs
+    /// single-threaded meanwhile, since the pool already occupies every core.
     static func forEachSlice(_ count: Int, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
         guard count > 0 else { return }
         let workers = workers(count)
@@ -12,9 +16,11 @@ enum KernelThreads {
             body(0, 0..<count)
             return
         }
+        let chunk = max(1, count / (4 * workers))
+        let counter = SliceCounter()
         Gemm.setThreads(1)
         Parallel.forEach(workers) { worker in
-            body(worker, (count * worker / workers)..<(count * (worker + 1) / workers))
+            while let slice = counter.take(chunk, of: count) { body(worker, slice) }
         }
         Gemm.setThreads(Parallel.threadCount)
     }
@@ -23,15 +29,33 @@ enum KernelThreads {
     static func workers(_ count: Int) -> Int { max(1, min(Parallel.threadCount, count)) }
 }
 
+/// Hands out consecutive slices of `0..<count` to whichever worker asks next.
+final class SliceCounter: @unchecked Sendable {
+    private var next = 0
+    private let lock = NSLock()
+
+    func take(_ size: Int, of count: Int) -> Range<Int>? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        let start = next
+        next = min(count, start + size)
+        return start..<next
+    }
+}
+
 /// A float buffer owned by one worker for the span of a kernel call.
 struct Scratch {
     let pointer: UnsafeMutablePointer<Float>
-    let count: Int
+
+    /// One buffer per worker, for `forEachSlice` bodies.
+    static func perWorker(_ workers: Int, _ count: Int, zeroed: Bool = false) -> [Scratch] {
+        (0..<workers).map { _ in Scratch(count, zeroed: zeroed) }
+    }
 
     init(_ count: Int, zeroed: Bool = false) {
-        self.count = max(count, 1)
-        pointer = .allocate(capacity: self.count)
-        if zeroed { pointer.initialize(repeating: 0, count: self.count) }
+        pointer = .allocate(capacity: max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
     }
 
     func free() { pointer.deallocate() }

@@ -29,6 +29,17 @@ import Testing
         }
     }
 
+    @Test func parallelApplyMatchesSerialApply() {
+        var rng = SeededRandom(seed: 12)
+        let x = rng.array(40_000).map { $0 * 5 }
+        for activation in [Activation.relu, .silu, .sigmoid, .gelu] {
+            var serial = x, parallel = x
+            serial.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+            parallel.withUnsafeMutableBufferPointer { activation.applyParallel($0.baseAddress!, count: $0.count) }
+            #expect(serial == parallel)
+        }
+    }
+
     @Test func dropoutMaskKeepsExpectedFractionAndScales() {
         let n = 20_000, p: Float = 0.3
         let mask = makeOutput(n) { DropoutMask.fill($0, count: n, probability: p, seed: 42) }

@@ -34,8 +34,16 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  padding: Dims3(1, 2, 2), dilation: Dims3(2, 2, 2)),
         ConvCase(name: "groups 3 temporal (3,1,1)", batch: 2, input: Dims3(4, 3, 3), cIn: 6, cOut: 9,
                  kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0), groups: 3),
+        ConvCase(name: "temporal (3,1,1) dilated", batch: 2, input: Dims3(6, 2, 3), cIn: 4, cOut: 5,
+                 kernel: Dims3(3, 1, 1), padding: Dims3(2, 0, 0), dilation: Dims3(2, 1, 1)),
         ConvCase(name: "stem 1x7x7 stride (1,2,2)", input: Dims3(2, 9, 10), cIn: 3, cOut: 4,
                  kernel: Dims3(1, 7, 7), stride: Dims3(1, 2, 2), padding: Dims3(0, 3, 3)),
+        ConvCase(name: "pointwise direct 6>21", input: Dims3(2, 3, 5), cIn: 6, cOut: 21, kernel: Dims3(all: 1),
+                 padding: Dims3(all: 0)),
+        ConvCase(name: "pointwise direct 9>27 batch 2", batch: 2, input: Dims3(1, 3, 3), cIn: 9, cOut: 27,
+                 kernel: Dims3(all: 1), padding: Dims3(all: 0)),
+        ConvCase(name: "pointwise direct backward 20>9", input: Dims3(2, 3, 5), cIn: 20, cOut: 9,
+                 kernel: Dims3(all: 1), padding: Dims3(all: 0)),
         ConvCase(name: "depthwise scalar C=4", input: Dims3(3, 4, 5), cIn: 4, cOut: 4, groups: 4),
         ConvCase(name: "depthwise C=20 wide", batch: 2, input: Dims3(3, 3, 19), cIn: 20, cOut: 20, groups: 20),
         ConvCase(name: "depthwise C=32 stride 2", input: Dims3(3, 6, 21), cIn: 32, cOut: 32,
@@ -69,7 +77,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(maxRelativeError(db, expectedBias) < 1e-5)
     }
 
-    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[10]])
+    @Test(arguments: [ConvCase.dense[4], ConvCase.dense[5], ConvCase.dense[6], ConvCase.dense[7], ConvCase.dense[14]])
     func gradientsMatchFiniteDifferences(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 11)
@@ -87,7 +95,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[9]])
+    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[13]])
     func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 3)
@@ -103,10 +111,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func largeTileCountsRunAcrossThreads() throws {
-        // More output pixels than one tile, so several workers and tiles take part.
-        let g = try Conv3dGeometry(batch: 1, input: Dims3(3, 16, 16), inputChannels: 3, outputChannels: 2,
+        // Several tiles per worker, so workers take slices more than once.
+        let g = try Conv3dGeometry(batch: 1, input: Dims3(6, 24, 24), inputChannels: 3, outputChannels: 2,
                                    kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1))
-        #expect(g.outputPixels > Conv3d.tilePixels(g))
+        #expect(g.outputPixels > 4 * Conv3d.tilePixels(g))
         var rng = SeededRandom(seed: 5)
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), dy = rng.array(g.outputCount)
         let y = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, output: $0) }
@@ -115,7 +123,22 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
     }
 
-    @Test func rejectsBadGeometry() {
+    @Test func pointwiseWeightGradientAccumulatesOverManyTiles() throws {
+        // More pixels than one pointwise weight-gradient GEMM takes, so tiles accumulate.
+        let g = try Conv3dGeometry(batch: 1, input: Dims3(2, 64, 70), inputChannels: 2, outputChannels: 3,
+                                   kernel: Dims3(all: 1))
+        #expect(g.outputPixels > 8192)
+        var rng = SeededRandom(seed: 6)
+        let x = rng.array(g.inputCount), dy = rng.array(g.outputCount)
+        let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: $0) }
+        #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
+    }
+
+    @Test func rejectsBadGeometry() throws {
+        let temporal = try ConvCase.dense[7].geometry()
+        #expect(temporal.isTemporalOnly)
+        #expect(PointwiseConv3d.handles(inputChannels: 6, outputChannels: 21))
+        #expect(PointwiseConv3d.handles(inputChannels: 21, outputChannels: 6) == false)
         #expect(throws: KernelError.groupsDoNotDivide(kernel: "conv3d", channels: 5, groups: 2)) {
             try Conv3dGeometry(batch: 1, input: Dims3(1, 4, 4), inputChannels: 5, outputChannels: 4,
                                kernel: Dims3(all: 1), groups: 2)
