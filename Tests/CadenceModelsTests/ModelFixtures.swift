@@ -142,3 +142,23 @@ struct ModelFixtures {
         return errors
     }
 }
+
+extension ModelFixtures {
+    /// Slow/SlowFast config from the manifest's PySlowFast keys (`STAGE_DEPTHS` replaces the R50 depths).
+    static func resNetConfig(_ entry: Entry) throws -> ResNetConfig {
+        let r = try #require(entry.config.RESNET)
+        var config = ResNetConfig(frames: try #require(entry.config.DATA["NUM_FRAMES"]?.int),
+                                  trainCrop: try #require(entry.config.DATA["TRAIN_CROP_SIZE"]?.int),
+                                  alpha: entry.config.SLOWFAST?["ALPHA"]?.int)
+        config.classes = try #require(entry.config.MODEL["NUM_CLASSES"]?.int)
+        config.widthPerGroup = try #require(r["WIDTH_PER_GROUP"]?.int)
+        config.groups = try #require(r["NUM_GROUPS"]?.int)
+        config.stageDepths = try #require(r["STAGE_DEPTHS"]?.ints)
+        if let s = entry.config.SLOWFAST {
+            config.betaInv = try #require(s["BETA_INV"]?.int)
+            config.fusionChannelRatio = try #require(s["FUSION_CONV_CHANNEL_RATIO"]?.int)
+            config.fusionKernel = try #require(s["FUSION_KERNEL_SZ"]?.int)
+        }
+        return config
+    }
+}
