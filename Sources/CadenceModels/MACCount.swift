@@ -1,9 +1,9 @@
 import CadenceNN
 import CadenceTensor
 
-/// Multiply-accumulate counting by shape propagation, without running a model. fvcore (which
-/// PySlowFast's model tables use) counts one multiply-add as one "flop", so these counts are what
-/// those tables call GFLOPs.
+/// fvcore-style operation counting by shape propagation, without running a model. fvcore (which
+/// PySlowFast's model tables use) counts one multiply-add of a conv or linear layer as one "flop"
+/// and an evaluation batch norm as two per element; these counts are what those tables call GFLOPs.
 struct MACCount {
     private(set) var total = 0
 
@@ -20,11 +20,14 @@ struct MACCount {
          channels]
     }
 
-    /// Counts `conv` on a channels-last input shape and returns its output shape.
-    mutating func conv(_ conv: Conv3dLayer, _ shape: [Int]) -> [Int] {
+    /// Counts `conv` on a channels-last input shape and returns its output shape. `normalized` adds
+    /// the batch norm that follows it, which fvcore counts as two flops per output element in evaluation
+    /// (scale and shift).
+    mutating func conv(_ conv: Conv3dLayer, _ shape: [Int], normalized: Bool = false) -> [Int] {
         let out = Self.outputShape(shape, kernel: conv.kernel, stride: conv.stride, padding: conv.padding,
                                    channels: conv.outputChannels)
-        total += out.reduce(1, *) * (conv.inputChannels / conv.groups) * conv.kernel.volume
+        let elements = out.reduce(1, *)
+        total += elements * (conv.inputChannels / conv.groups) * conv.kernel.volume + (normalized ? 2 * elements : 0)
         return out
     }
 

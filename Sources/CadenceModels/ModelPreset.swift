@@ -50,11 +50,10 @@ public struct ModelPreset: Sendable {
         inputShapes(crop: side).map { [$0[0], $0[4], $0[1], $0[2], $0[3]] }
     }
 
-    /// Multiply-accumulates of one view at `crop` (default: the test crop), in billions. This is what
-    /// PySlowFast's and PyTorchVideo's tables call GFLOPs (fvcore counts one multiply-add as one
-    /// flop); only convolutions and linear layers are counted.
-    public func gigaMACs(of model: any VideoModel, crop: Int? = nil) throws -> Double {
-        Double(try model.multiplyAccumulates(inputShapes: inputShapes(crop: crop))) / 1e9
+    /// fvcore-style GFLOPs of one view at `crop` (default: the test crop): conv and linear
+    /// multiply-adds counted once each plus batch norms, as in PySlowFast's tables (see `MACCount`).
+    public func gigaFLOPs(of model: any VideoModel, crop: Int? = nil) throws -> Double {
+        Double(try model.flopCount(inputShapes: inputShapes(crop: crop))) / 1e9
     }
 
     /// The preset called `name` (case-insensitive; `-` and `_` are interchangeable).

@@ -19,9 +19,9 @@ public protocol VideoModel: Module {
     /// An evaluation-only copy with batch norms folded into the convs and activations fused into
     /// their kernels; it snapshots the current weights.
     func folded() throws -> any FoldedVideoModel
-    /// Multiply-accumulates of one forward pass over inputs of these channels-last shapes
-    /// (convolutions and linear layers, as fvcore counts them).
-    func multiplyAccumulates(inputShapes: [[Int]]) throws -> Int
+    /// fvcore's operation count of one evaluation forward pass over inputs of these channels-last
+    /// shapes: conv/linear multiply-adds once each, batch norms twice per element (see `MACCount`).
+    func flopCount(inputShapes: [[Int]]) throws -> Int
     /// Replaces the classifier with a freshly initialised one for `classes` outputs.
     func replaceClassifier(classes: Int, generator: inout TensorRandom)
 }

@@ -125,7 +125,7 @@ public final class ResNet: Module, VideoModel {
                      headPoolKernels: headPoolKernels, projection: projection, name: modelName)
     }
 
-    public func multiplyAccumulates(inputShapes: [[Int]]) throws -> Int {
+    public func flopCount(inputShapes: [[Int]]) throws -> Int {
         guard inputShapes.count == pathwayCount, inputShapes.allSatisfy({ $0.count == 5 }) else {
             throw ModelError(modelName, "takes \(pathwayCount) [N, T, H, W, 3] input shape(s), got \(inputShapes)")
         }

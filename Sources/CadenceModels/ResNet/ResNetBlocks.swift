@@ -28,7 +28,7 @@ final class ResNetStem: Module {
     }
 
     func count(_ macs: inout MACCount, _ shape: [Int]) -> [Int] {
-        MACCount.pool(macs.conv(conv, shape), kernel: Dims3(1, 3, 3), stride: Dims3(1, 2, 2), padding: Dims3(0, 1, 1))
+        MACCount.pool(macs.conv(conv, shape, normalized: true), kernel: Dims3(1, 3, 3), stride: Dims3(1, 2, 2), padding: Dims3(0, 1, 1))
     }
 }
 
@@ -94,8 +94,8 @@ final class Bottleneck: Module {
     }
 
     func count(_ macs: inout MACCount, _ shape: [Int]) -> [Int] {
-        if let branch1 { _ = macs.conv(branch1, shape) }
-        return macs.conv(c, macs.conv(b, macs.conv(a, shape)))
+        if let branch1 { _ = macs.conv(branch1, shape, normalized: true) }
+        return macs.conv(c, macs.conv(b, macs.conv(a, shape, normalized: true), normalized: true), normalized: true)
     }
 }
 
@@ -125,7 +125,7 @@ final class FastToSlowFusion: Module {
     }
 
     func count(_ macs: inout MACCount, _ shapes: [[Int]]) -> [[Int]] {
-        let fused = macs.conv(conv, shapes[1])
+        let fused = macs.conv(conv, shapes[1], normalized: true)
         var slow = shapes[0]
         slow[4] += fused[4]
         return [slow, shapes[1]]

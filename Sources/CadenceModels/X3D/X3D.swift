@@ -63,21 +63,21 @@ public final class X3D: Module, VideoModel {
                   head: try head.folded())
     }
 
-    public func multiplyAccumulates(inputShapes: [[Int]]) throws -> Int {
+    public func flopCount(inputShapes: [[Int]]) throws -> Int {
         guard inputShapes.count == 1, inputShapes[0].count == 5 else {
             throw ModelError("X3D", "takes one [N, T, H, W, 3] input shape, got \(inputShapes)")
         }
         var macs = MACCount()
         let s1 = stem.blocks[0]
-        var shape = macs.conv(s1.conv, macs.conv(s1.convXY, inputShapes[0]))
+        var shape = macs.conv(s1.conv, macs.conv(s1.convXY, inputShapes[0]), normalized: true)
         for block in stages.flatMap(\.blocks) {
-            if let branch1 = block.branch1 { _ = macs.conv(branch1, shape) }
+            if let branch1 = block.branch1 { _ = macs.conv(branch1, shape, normalized: block.branch1BN != nil) }
             let t = block.branch2
-            var s = macs.conv(t.b, macs.conv(t.a, shape))
+            var s = macs.conv(t.b, macs.conv(t.a, shape, normalized: true), normalized: true)
             if let se = t.se {
                 _ = macs.conv(se.fc2, macs.conv(se.fc1, [s[0], 1, 1, 1, s[4]]))
             }
-            s = macs.conv(t.c, s)
+            s = macs.conv(t.c, s, normalized: true)
             shape = s
         }
         _ = head.count(&macs, shape)

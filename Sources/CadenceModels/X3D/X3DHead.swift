@@ -67,9 +67,9 @@ final class X3DHead: Module {
     }
 
     func count(_ macs: inout MACCount, _ shape: [Int]) -> [Int] {
-        var s = macs.conv(conv5, shape)
+        var s = macs.conv(conv5, shape, normalized: true)
         s = MACCount.pool(s, kernel: poolKernel, stride: Dims3(all: 1))
-        s = macs.conv(lin5, s)
+        s = macs.conv(lin5, s, normalized: lin5BN != nil)
         return macs.linear(projection, s)
     }
 }
