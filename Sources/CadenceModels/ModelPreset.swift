@@ -12,12 +12,12 @@ public struct ModelPreset: Sendable {
     }
 
     public let name: String
-    public let architecture: Architecture
+    public private(set) var architecture: Architecture
     /// Frames per clip (for SlowFast, the fast pathway's count).
     public let frames: Int
     /// Source frames between sampled frames (at the 30 fps target rate).
     public let samplingRate: Int
-    public let trainCrop: Int
+    public private(set) var trainCrop: Int
     /// Short side and square crop size at test time (PySlowFast's 3-crop protocol).
     public let testCrop: Int
     /// Per-channel RGB normalisation of `[0, 1]` pixels: `(x - mean) / std`.
@@ -37,6 +37,22 @@ public struct ModelPreset: Sendable {
             config.classes = classes ?? self.classes
             return try ResNet(config, seed: seed)
         }
+    }
+
+    /// The preset with the head's pooling kernel sized for `crop` (PySlowFast's `TRAIN_CROP_SIZE`,
+    /// which is all that key changes in the network), e.g. to run a checkpoint trained at another size.
+    public func withTrainCrop(_ crop: Int) -> ModelPreset {
+        var copy = self
+        switch architecture {
+        case var .x3d(config):
+            config.trainCrop = crop
+            copy.architecture = .x3d(config)
+        case var .resNet(config):
+            config.trainCrop = crop
+            copy.architecture = .resNet(config)
+        }
+        copy.trainCrop = crop
+        return copy
     }
 
     /// Channels-last input shapes (batch 1), slow pathway first, at a square crop `side`.
