@@ -22,6 +22,18 @@ struct ModelFixtures {
         let num_keys: Int
         let inputs: [Input]
         let layers: [Layer]
+        let derived: Derived?
+    }
+
+    /// The MViT part of `derived` (the X3D and ResNet parts are checked through parameter counts).
+    struct Derived: Decodable {
+        let patch_dims: [Int]?
+        let blocks: [DerivedBlock]?
+    }
+
+    struct DerivedBlock: Decodable, Equatable {
+        let dim: Int, dim_out: Int, heads: Int
+        let kernel_q: [Int], stride_q: [Int], kernel_kv: [Int], stride_kv: [Int], input_size: [Int]
     }
 
     struct Config: Decodable {
@@ -30,6 +42,7 @@ struct ModelFixtures {
         let X3D: [String: JSONValue]?
         let RESNET: [String: JSONValue]?
         let SLOWFAST: [String: JSONValue]?
+        let MVIT: [String: JSONValue]?
     }
 
     struct Input: Decodable {
@@ -63,6 +76,7 @@ struct ModelFixtures {
         var int: Int? { double.map { Int($0) } }
         var bool: Bool? { if case let .bool(b) = self { return b }; return nil }
         var ints: [Int]? { if case let .list(l) = self { return l.compactMap(\.int) }; return nil }
+        var list: [JSONValue]? { if case let .list(l) = self { return l }; return nil }
     }
 
     static let manifest: Manifest? = {
@@ -86,8 +100,25 @@ struct ModelFixtures {
     /// The fixture's expected tensor in the layout Cadence produces (NCTHW files become NTHWC).
     static func expected(_ layer: Layer) throws -> Tensor {
         if layer.layout == "NCTHW" { return try channelsLast(layer.file) }
-        let array = try NpyFile.read(url(layer.file))
-        return try Tensor(shape: array.shape, values: array.floats())
+        return try readAnyOrder(layer.file)
+    }
+
+    /// Reads an `.npy` that may be stored in Fortran order (the MViT `patch_embed` fixtures are: numpy
+    /// saved PyTorch's transposed view as is), which `NpyFile` refuses. The header flag is flipped and
+    /// the column-major data transposed back.
+    static func readAnyOrder(_ file: String) throws -> Tensor {
+        let data = try Data(contentsOf: url(file))
+        let flag = Data("'fortran_order': True, ".utf8)
+        guard let range = data.range(of: flag) else {
+            let array = try NpyFile.read(url(file))
+            return try Tensor(shape: array.shape, values: array.floats())
+        }
+        var patched = data
+        patched.replaceSubrange(range, with: Data("'fortran_order': False,".utf8))
+        let array = try NpyFile.decode(patched, path: file)
+        let reversed = Array(array.shape.reversed())
+        return try Tensor(shape: reversed, values: array.floats())
+            .permute(Array((0..<reversed.count).reversed())).contiguous()
     }
 
     /// The manifest's metric: `max|actual - expected| / max|expected|`.
@@ -159,6 +190,46 @@ extension ModelFixtures {
             config.fusionChannelRatio = try #require(s["FUSION_CONV_CHANNEL_RATIO"]?.int)
             config.fusionKernel = try #require(s["FUSION_KERNEL_SZ"]?.int)
         }
+        return config
+    }
+}
+
+extension ModelFixtures {
+    /// MViT config from the manifest's PySlowFast `MVIT` keys.
+    static func mvitConfig(_ entry: Entry) throws -> MViTConfig {
+        let m = try #require(entry.config.MVIT)
+        var config = MViTConfig(frames: try #require(entry.config.DATA["NUM_FRAMES"]?.int),
+                                crop: try #require(entry.config.DATA["TRAIN_CROP_SIZE"]?.int),
+                                depth: try #require(m["DEPTH"]?.int))
+        func dims(_ v: [Int]) -> Dims3 { Dims3(v[0], v[1], v[2]) }
+        func pairs(_ key: String) throws -> [(Int, Double)] {
+            try #require(m[key]?.list).map { item in
+                let l = try #require(item.list)
+                return (try #require(l[0].int), try #require(l[1].double))
+            }
+        }
+        config.classes = try #require(entry.config.MODEL["NUM_CLASSES"]?.int)
+        config.heads = try #require(m["NUM_HEADS"]?.int)
+        config.embedDim = try #require(m["EMBED_DIM"]?.int)
+        config.mlpRatio = try #require(m["MLP_RATIO"]?.double)
+        config.qkvBias = try #require(m["QKV_BIAS"]?.bool)
+        config.patchKernel = dims(try #require(m["PATCH_KERNEL"]?.ints))
+        config.patchStride = dims(try #require(m["PATCH_STRIDE"]?.ints))
+        config.patchPadding = dims(try #require(m["PATCH_PADDING"]?.ints))
+        config.absolutePositions = try #require(m["USE_ABS_POS"]?.bool)
+        #expect(m["SEP_POS_EMBED"]?.bool == config.absolutePositions, "only separate absolute embeddings are built")
+        config.dimMul = try pairs("DIM_MUL")
+        config.headMul = try pairs("HEAD_MUL")
+        config.poolQStride = try #require(m["POOL_Q_STRIDE"]?.list).map { item in
+            let l = try #require(item.ints)
+            return (l[0], Dims3(l[1], l[2], l[3]))
+        }
+        config.poolKernel = m["POOL_KVQ_KERNEL"]?.ints.map(dims)
+        config.poolKVStrideAdaptive = dims(try #require(m["POOL_KV_STRIDE_ADAPTIVE"]?.ints))
+        config.relativePositionsSpatial = m["REL_POS_SPATIAL"]?.bool ?? false
+        config.relativePositionsTemporal = m["REL_POS_TEMPORAL"]?.bool ?? false
+        config.residualPooling = m["RESIDUAL_POOLING"]?.bool ?? false
+        config.dimMulInAttention = m["DIM_MUL_IN_ATT"]?.bool ?? false
         return config
     }
 }
