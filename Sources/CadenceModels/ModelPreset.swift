@@ -9,6 +9,7 @@ public struct ModelPreset: Sendable {
     public enum Architecture: Sendable {
         case x3d(X3DConfig)
         case resNet(ResNetConfig)
+        case mvit(MViTConfig)
     }
 
     public let name: String
@@ -19,7 +20,7 @@ public struct ModelPreset: Sendable {
     public let samplingRate: Int
     public private(set) var trainCrop: Int
     /// Short side and square crop size at test time (PySlowFast's 3-crop protocol).
-    public let testCrop: Int
+    public private(set) var testCrop: Int
     /// Per-channel RGB normalisation of `[0, 1]` pixels: `(x - mean) / std`.
     public let mean: [Float] = [0.45, 0.45, 0.45]
     public let std: [Float] = [0.225, 0.225, 0.225]
@@ -36,6 +37,9 @@ public struct ModelPreset: Sendable {
         case var .resNet(config):
             config.classes = classes ?? self.classes
             return try ResNet(config, seed: seed)
+        case var .mvit(config):
+            config.classes = classes ?? self.classes
+            return try MViT(config, seed: seed)
         }
     }
 
@@ -50,6 +54,11 @@ public struct ModelPreset: Sendable {
         case var .resNet(config):
             config.trainCrop = crop
             copy.architecture = .resNet(config)
+        case var .mvit(config):
+            // MViT's position tables fix the input size, so train and test crops are the same.
+            config.crop = crop
+            copy.architecture = .mvit(config)
+            copy.testCrop = crop
         }
         copy.trainCrop = crop
         return copy
@@ -97,5 +106,9 @@ public struct ModelPreset: Sendable {
                     trainCrop: 224, testCrop: 256, packing: .slowFast(alpha: 4)),
         ModelPreset(name: "slow_r50_8x8", architecture: .resNet(.slow8x8), frames: 8, samplingRate: 8,
                     trainCrop: 224, testCrop: 256, packing: .single),
+        ModelPreset(name: "mvit_b_16x4", architecture: .mvit(.b16x4), frames: 16, samplingRate: 4, trainCrop: 224,
+                    testCrop: 224, packing: .single),
+        ModelPreset(name: "mvitv2_s_16x4", architecture: .mvit(.v2s16x4), frames: 16, samplingRate: 4,
+                    trainCrop: 224, testCrop: 224, packing: .single),
     ]
 }

@@ -34,7 +34,8 @@ import Testing
             try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
         let byName = Dictionary(uniqueKeysWithValues: objects.compactMap { o in (o["name"] as? String).map { ($0, o) } })
-        #expect(byName.count == 7)
+        #expect(byName.count == 9)
+        #expect(byName["mvitv2_s_16x4"]?["parameters"] as? Int == 34_537_744)
         #expect(byName["x3d_xs"]?["parameters"] as? Int == 3_794_322)
         #expect(byName["x3d_xs"]?["gflops"] as? Double == 0.873)
         #expect(byName["x3d_l"]?["parameters"] as? Int == 6_153_432)

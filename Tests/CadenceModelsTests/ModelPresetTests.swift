@@ -10,6 +10,7 @@ import Testing
         let reference: [String: (crop: Int, gflops: Double)] = [
             "x3d_xs": (160, 0.626), "x3d_s": (182, 2.82), "x3d_m": (256, 6.40), "x3d_l": (356, 25.5),
             "slowfast_r50_4x16": (256, 36.3), "slowfast_r50_8x8": (256, 66.1), "slow_r50_8x8": (256, 54.8),
+            "mvit_b_16x4": (224, 70.8), "mvitv2_s_16x4": (224, 64.5),
         ]
         for preset in ModelPreset.all {
             let expected = try #require(reference[preset.name])

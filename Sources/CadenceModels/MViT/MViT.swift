@@ -99,8 +99,44 @@ public final class MViT: Module, VideoModel {
     /// gradient recording.
     public func folded() throws -> any FoldedVideoModel { EvaluationMViT(model: self) }
 
+    /// fvcore's count: linears, convs and attention products as multiply-adds, layer norms as five
+    /// flops per element (softmax, GELU and additions are not counted).
     public func flopCount(inputShapes: [[Int]]) throws -> Int {
-        throw ModelError("MViT", "FLOP counting is not implemented for attention models")
+        guard inputShapes.count == 1, inputShapes[0].count == 5 else {
+            throw ModelError("MViT", "takes one [N, T, H, W, 3] input shape, got \(inputShapes)")
+        }
+        var macs = MACCount()
+        let embedded = macs.conv(patchEmbed, inputShapes[0])
+        let batch = embedded[0]
+        var grid = Dims3(embedded[1], embedded[2], embedded[3])
+        var total = 0
+        func pooled(_ grid: Dims3, _ kernel: [Int], _ stride: [Int]) -> Dims3 {
+            guard !kernel.isEmpty else { return grid }
+            let s = stride.isEmpty ? [1, 1, 1] : stride
+            let out = zip(zip([grid.t, grid.h, grid.w], kernel), s).map { MACCount.outputLength($0.0, kernel: $0.1, stride: $1, padding: $0.1 / 2) }
+            return Dims3(out[0], out[1], out[2])
+        }
+        for (block, layer) in zip(config.blocks, blocks) {
+            let attDim = config.dimMulInAttention ? block.dimOut : block.dim
+            let hd = attDim / block.heads, heads = block.heads
+            let tokens = grid.volume + 1
+            let qGrid = pooled(grid, block.kernelQ, block.strideQ), kvGrid = pooled(grid, block.kernelKV, block.strideKV)
+            let q = qGrid.volume + 1, kv = kvGrid.volume + 1
+            total += 5 * tokens * block.dim + tokens * block.dim * 3 * attDim
+            for (kernel, out) in [(block.kernelQ, qGrid), (block.kernelKV, kvGrid), (block.kernelKV, kvGrid)] where !kernel.isEmpty {
+                total += heads * out.volume * hd * kernel.reduce(1, *) + 5 * heads * (out.volume + 1) * hd
+            }
+            total += 2 * heads * q * kv * hd
+            if config.relativePositionsSpatial { total += heads * qGrid.volume * hd * (kvGrid.h + kvGrid.w) }
+            if config.relativePositionsTemporal { total += heads * qGrid.volume * hd * kvGrid.t }
+            total += q * attDim * attDim
+            if layer.proj != nil { total += (config.dimMulInAttention ? tokens : q) * block.dim * block.dimOut }
+            let hidden = layer.mlp.fc1.outputFeatures
+            total += 5 * q * attDim + q * (attDim * hidden + hidden * block.dimOut)
+            grid = qGrid
+        }
+        total += 5 * (grid.volume + 1) * norm.dim + projection.inputFeatures * projection.outputFeatures
+        return macs.total + batch * total
     }
 
     public func replaceClassifier(classes: Int, generator: inout TensorRandom) {
