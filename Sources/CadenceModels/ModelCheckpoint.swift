@@ -2,7 +2,8 @@ import CadenceNN
 import Foundation
 
 /// Reads model weights from PySlowFast checkpoints (`.pyth`, weights under `model_state`),
-/// PyTorchVideo hub checkpoints (renamed to PySlowFast's keys) and Cadence's safetensors files,
+/// PyTorchVideo hub checkpoints (X3D, Slow, SlowFast and MViT, renamed to PySlowFast's keys) and
+/// Cadence's safetensors files,
 /// and loads them strictly into a model.
 public enum ModelCheckpoint {
     /// The weights in `url` under PySlowFast names. DataParallel `module.` prefixes are removed.
@@ -12,6 +13,8 @@ public enum ModelCheckpoint {
         if PyTorchVideoKeys.matches(weights.keys) {
             weights = try WeightKeyMap([.custom { PyTorchVideoKeys.pySlowFastName($0) }])
                 .apply(to: weights, source: url.path)
+        } else if PyTorchVideoMViTKeys.matches(weights.keys) {
+            weights = try PyTorchVideoMViTKeys.convert(weights, source: url.path)
         }
         return weights
     }

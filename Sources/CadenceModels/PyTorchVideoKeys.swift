@@ -2,9 +2,10 @@
 /// keys to PySlowFast's (models.md §1.5, §2.4). The three layouts are told apart by their keys, so
 /// no architecture is needed: `blocks.0.conv.conv_t` is X3D's stem, `multipathway_blocks` SlowFast.
 enum PyTorchVideoKeys {
-    /// Whether `keys` look like a PyTorchVideo `Net` (`blocks.N…`).
+    /// Whether `keys` look like a PyTorchVideo convolutional `Net` (`blocks.N.res_blocks…`); MViT
+    /// checkpoints of either library also use `blocks.N`, so the residual blocks decide.
     static func matches<S: Sequence>(_ keys: S) -> Bool where S.Element == String {
-        keys.contains { $0.hasPrefix("blocks.") }
+        keys.contains { $0.hasPrefix("blocks.") && $0.contains(".res_blocks.") }
     }
 
     /// The PySlowFast name of a PyTorchVideo key, or the key itself when it is not one (strict

@@ -81,4 +81,48 @@ import Testing
         let sum = output.toArray().reduce(0, +)
         #expect(abs(sum - 1) < 1e-5)
     }
+
+    @Test("PySlowFast MViT checkpoints keep their names; PyTorchVideo MViT names and split q/k/v are converted")
+    func mvitNames() throws {
+        let entry = try ModelFixtures.entry("mvitv2_s_small")
+        let url = ModelFixtures.url(entry.weights)
+        let original = try WeightFile.read(url)
+        #expect(try ModelCheckpoint.read(url) == original)
+
+        var ptv: [String: ArrayData] = [:]
+        for (key, array) in original {
+            var name = key
+            for (old, new) in [("patch_embed.proj.", "patch_embed.patch_model."), ("norm.", "norm_embed."),
+                               ("head.projection.", "head.proj.")] where name.hasPrefix(old) {
+                name = new + name.dropFirst(old.count)
+            }
+            if ["cls_token", "pos_embed_spatial", "pos_embed_temporal", "pos_embed_class"].contains(name) {
+                name = "cls_positional_encoding." + name
+            }
+            if name.contains(".attn.qkv.") {
+                let rows = array.shape[0] / 3, width = array.count / array.shape[0]
+                let values = array.floats()
+                for (i, part) in ["q", "k", "v"].enumerated() {
+                    let slice = Array(values[(i * rows * width)..<((i + 1) * rows * width)])
+                    ptv[name.replacingOccurrences(of: ".qkv.", with: ".\(part).")] =
+                        ArrayData(shape: [rows] + array.shape.dropFirst(), floats: slice)
+                }
+                continue
+            }
+            if name.contains(".attn.pool_k.") {
+                ptv[name.replacingOccurrences(of: ".pool_k.", with: "._attention_pool_k.pool.")] = array
+            }
+            ptv[name] = array
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cadence-ptv-mvit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("mvit.safetensors")
+        try SafetensorsFile.write(ptv, to: file)
+        let converted = try ModelCheckpoint.read(file)
+        #expect(Set(converted.keys) == Set(original.keys))
+        for (key, array) in original where array.type == .float32 {
+            #expect(converted[key]?.floats() == array.floats(), "\(key)")
+        }
+    }
 }
