@@ -13,9 +13,10 @@ struct ForwardCommand: ParsableCommand {
         The input is what PySlowFast feeds the model: float32 N,C,T,H,W, already normalised. SlowFast \
         takes two inputs, slow then fast (--input slow.npy --input fast.npy). The output is the \
         evaluation output [N, classes] (softmax per head position, averaged), or with --features the named \
-        layer: s1...s5, s1_fuse...s4_fuse (SlowFast), head_features, logits. Stage outputs are written \
-        N,C,T,H,W; head_features and logits N,T,H,W,C, as PyTorch has them. For SlowFast stage outputs name \
-        the pathway: s3.slow, s3.fast. Inference folds batch norms into the convs and fuses activations \
+        layer: s1...s5, s1_fuse...s4_fuse (SlowFast), head_features, logits; for MViT patch_embed, \
+        blocks.N, norm, head_features, logits. Stage outputs are written N,C,T,H,W; the others as PyTorch \
+        has them (conv heads N,T,H,W,C, MViT tokens N,L,C). For SlowFast stage outputs name the pathway: \
+        s3.slow, s3.fast. Inference folds batch norms into the convs and fuses activations \
         (--unfolded runs the training-form layers instead). --repeat N runs once to warm up, then N timed \
         runs, and prints {"median_ms": ...} on stderr.
         """
