@@ -12,7 +12,8 @@ struct ClassifyCommand: ParsableCommand {
         Each video is cut into T uniformly spaced clips and S square crops (--views TxS; S is 1 for the \
         centre or 3 for left/centre/right) at the preset's test size; the softmax scores of all views are \
         averaged. --labels is a JSON object {"name": index, ...} (PySlowFast's class-name file; quotes \
-        inside names are removed) or a text file with one name per line. A video that cannot be decoded \
+        inside names are removed) or a text file with one name per line; without it a 400-class model \
+        gets the Kinetics-400 names. Progress is shown on stderr when it is a terminal. A video that cannot be decoded \
         is reported on stderr and the exit code is 1; the others are still classified.
         """
     )
@@ -60,11 +61,17 @@ struct ClassifyCommand: ParsableCommand {
         let network = try ModelCheckpoint.model(preset, weights: URL(fileURLWithPath: weights))
         network.eval()
         let folded = try network.folded()
+        let classes = network.expectedShapes()["head.projection.weight"]?.first
+        // Without --labels a 400-class model is taken to be a Kinetics-400 checkpoint.
         let names = try labels.map { try ClassNames.read($0) }
+            ?? (classes == 400 ? KineticsClassNames.kinetics400 : nil)
         let (temporal, spatial) = try parsedViews()
         let testViews = try TestViews(preset: preset, temporal: temporal, spatial: spatial)
         var failed = false
-        for path in videos {
+        // Progress goes to a terminal only, so logs and pipes stay clean.
+        let showProgress = videos.count > 1 && isatty(2) != 0
+        for (number, path) in videos.enumerated() {
+            if showProgress { FileHandle.standardError.write(Data("[\(number + 1)/\(videos.count)] \(path)\n".utf8)) }
             do {
                 var sum: [Float] = []
                 var count = 0

@@ -1,3 +1,4 @@
+import CadenceNN
 import Foundation
 import Testing
 
@@ -48,5 +49,25 @@ import Testing
         let result = try cadence(["classify", CLITests.clip("h264.mp4"), "--views", "3x2"] + weights)
         #expect(result.status == 2)
         #expect(result.stderr.contains("--views must be TxS"))
+    }
+
+    @Test("classify names a 400-class model's predictions with the built-in Kinetics-400 classes")
+    func kineticsNames() throws {
+        var weights = try SafetensorsFile.readTensors(URL(fileURLWithPath: ModelCommandTests.fixture("x3d_xs.safetensors")))
+        let features = try #require(weights["head.projection.weight"]?.shape.last)
+        weights["head.projection.weight"] = ArrayData(shape: [400, features],
+                                                      floats: Array(repeating: 0, count: 400 * features))
+        weights["head.projection.bias"] = ArrayData(shape: [400], floats: (0..<400).map { $0 == 399 ? 5 : 0 })
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cadence-k400-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try SafetensorsFile.write(weights, to: file)
+        let result = try cadence(["classify", CLITests.clip("h264.mp4"), "--views", "1x1", "--top-k", "1", "--json",
+                                  "--model", "x3d_xs", "--train-crop", "64", "--weights", file.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let record = try #require(JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        let top = try #require((record["top"] as? [[String: Any]])?.first)
+        // Zero weights leave the bias as the logits, so the last class, "zumba", wins.
+        #expect(top["index"] as? Int == 399)
+        #expect(top["label"] as? String == "zumba")
     }
 }

@@ -29,3 +29,14 @@ import Testing
         #expect(throws: ModelError.self) { try ModelPreset.named("resnet9000") }
     }
 }
+
+@Suite struct KineticsClassNamesTests {
+    @Test("The built-in Kinetics-400 names are the 400 classes in alphabetical label order")
+    func kinetics400() {
+        let names = KineticsClassNames.kinetics400
+        #expect(names.count == 400)
+        #expect(Set(names).count == 400)
+        #expect(names == names.sorted())
+        #expect(names.first == "abseiling" && names[1] == "air drumming" && names.last == "zumba")
+    }
+}
