@@ -27,6 +27,11 @@ public struct ModelPreset: Sendable {
     public let packing: PathwayPacking
     /// Output classes of the published checkpoints (Kinetics-400).
     public let classes: Int = 400
+    /// PySlowFast's test protocol: temporal clips x spatial crops (`TEST.NUM_ENSEMBLE_VIEWS`,
+    /// `TEST.NUM_SPATIAL_CROPS`).
+    public private(set) var testViews: (temporal: Int, spatial: Int) = (10, 3)
+    /// `DATA.USE_OFFSET_SAMPLING` (MViT): test clips start at `i * floor(delta / (n - 1))`.
+    public private(set) var offsetSampling = false
 
     /// Builds the network with freshly initialised weights and `classes` outputs.
     public func build(classes: Int? = nil, seed: UInt64 = 0) throws -> any VideoModel {
@@ -107,8 +112,8 @@ public struct ModelPreset: Sendable {
         ModelPreset(name: "slow_r50_8x8", architecture: .resNet(.slow8x8), frames: 8, samplingRate: 8,
                     trainCrop: 224, testCrop: 256, packing: .single),
         ModelPreset(name: "mvit_b_16x4", architecture: .mvit(.b16x4), frames: 16, samplingRate: 4, trainCrop: 224,
-                    testCrop: 224, packing: .single),
+                    testCrop: 224, packing: .single, testViews: (5, 1), offsetSampling: true),
         ModelPreset(name: "mvitv2_s_16x4", architecture: .mvit(.v2s16x4), frames: 16, samplingRate: 4,
-                    trainCrop: 224, testCrop: 224, packing: .single),
+                    trainCrop: 224, testCrop: 224, packing: .single, testViews: (5, 1), offsetSampling: true),
     ]
 }

@@ -2,7 +2,7 @@ import CadenceTensor
 import CadenceVideo
 
 /// PySlowFast's multi-view test protocol for one video: `temporal` uniformly spaced clips
-/// (`TemporalSampling.testClip`) × `spatial` square crops (`SpatialSampling.testing`: 1 centre, 3
+/// (`TemporalSampling.testClip`, with the preset's offset sampling) × `spatial` square crops (`SpatialSampling.testing`: 1 centre, 3
 /// left/centre/right) at the preset's test size, normalised and packed into pathways.
 ///
 /// Frames are scaled by the decoder (swscale, bicubic) rather than by PyTorch's bilinear interpolate,
@@ -30,7 +30,8 @@ public struct TestViews {
         let sampling = TemporalSampling(frames: preset.frames, samplingRate: preset.samplingRate)
         let pathways = preset.packing.pathwayIndices(frames: preset.frames)
         for view in 0..<temporal {
-            let indices = sampling.testClip(view: view, of: temporal, videoFrames: frameCount, videoFPS: fps)
+            let indices = sampling.testClip(view: view, of: temporal, videoFrames: frameCount, videoFPS: fps,
+                                           offsetSampling: preset.offsetSampling)
             let frames = try reader.frames(at: indices)
             guard let first = frames.first, frames.count == indices.count else {
                 throw ModelError(path, "could not decode the frames of test view \(view)")

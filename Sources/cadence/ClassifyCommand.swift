@@ -33,8 +33,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "How many classes to show.")
     var topK = 5
 
-    @Option(help: "Temporal clips x spatial crops, e.g. 10x3.")
-    var views = "10x3"
+    @Option(help: "Temporal clips x spatial crops, e.g. 10x3 (default: the preset's test protocol, 10x3 or 5x1 for MViT).")
+    var views: String?
 
     @Option(help: "Train crop the head's pooling kernel is sized for (default: the preset's).")
     var trainCrop: Int?
@@ -44,10 +44,10 @@ struct ClassifyCommand: ParsableCommand {
 
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
-        _ = try parsedViews()
+        if let views { _ = try parsedViews(views) }
     }
 
-    private func parsedViews() throws -> (Int, Int) {
+    private func parsedViews(_ views: String) throws -> (Int, Int) {
         let parts = views.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, [1, 3].contains(parts[1]) else {
             throw ValidationError("--views must be TxS with T ≥ 1 and S 1 or 3, got \"\(views)\"")
@@ -65,7 +65,7 @@ struct ClassifyCommand: ParsableCommand {
         // Without --labels a 400-class model is taken to be a Kinetics-400 checkpoint.
         let names = try labels.map { try ClassNames.read($0) }
             ?? (classes == 400 ? KineticsClassNames.kinetics400 : nil)
-        let (temporal, spatial) = try parsedViews()
+        let (temporal, spatial) = try views.map(parsedViews) ?? preset.testViews
         let testViews = try TestViews(preset: preset, temporal: temporal, spatial: spatial)
         var failed = false
         // Progress goes to a terminal only, so logs and pipes stay clean.

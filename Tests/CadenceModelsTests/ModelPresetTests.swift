@@ -27,6 +27,9 @@ import Testing
         #expect(slowFast.pyTorchInputShapes() == [[1, 3, 8, 256, 256], [1, 3, 32, 256, 256]])
         #expect(try ModelPreset.named("x3d_m").pyTorchInputShapes() == [[1, 3, 16, 256, 256]])
         #expect(throws: ModelError.self) { try ModelPreset.named("resnet9000") }
+        let mvit = try ModelPreset.named("mvitv2_s_16x4")
+        #expect(mvit.testViews == (5, 1) && mvit.offsetSampling)
+        #expect(slowFast.testViews == (10, 3) && !slowFast.offsetSampling)
     }
 }
 
