@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"], exclude: ["Fixtures", "Kernels/Fixtures"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
+        .testTarget(name: "CadenceModelsTests", dependencies: ["CadenceModels"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
         .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN"]),
     ],

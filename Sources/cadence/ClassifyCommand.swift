@@ -1,0 +1,133 @@
+import ArgumentParser
+import CadenceModels
+import CadenceTensor
+import Foundation
+
+/// `cadence classify VIDEO...`: top-k classes of whole videos with PySlowFast's multi-view test.
+struct ClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify videos with a model preset and its weights (multi-view test, top-k classes).",
+        discussion: """
+        Each video is cut into T uniformly spaced clips and S square crops (--views TxS; S is 1 for the \
+        centre or 3 for left/centre/right) at the preset's test size; the softmax scores of all views are \
+        averaged. --labels is a JSON object {"name": index, ...} (PySlowFast's class-name file; quotes \
+        inside names are removed) or a text file with one name per line; without it a 400-class model \
+        gets the Kinetics-400 names. Progress is shown on stderr when it is a terminal. A video that cannot be decoded \
+        is reported on stderr and the exit code is 1; the others are still classified.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Video files.", valueName: "video"))
+    var videos: [String]
+
+    @Option(help: "Model preset (see `cadence models`).")
+    var model: String
+
+    @Option(help: "Weights: safetensors, PySlowFast .pyth or PyTorchVideo checkpoint.")
+    var weights: String
+
+    @Option(help: "Class names: JSON {\"name\": index} or one name per line.")
+    var labels: String?
+
+    @Option(help: "How many classes to show.")
+    var topK = 5
+
+    @Option(help: "Temporal clips x spatial crops, e.g. 10x3 (default: the preset's test protocol, 10x3 or 5x1 for MViT).")
+    var views: String?
+
+    @Option(help: "Train crop the head's pooling kernel is sized for (default: the preset's).")
+    var trainCrop: Int?
+
+    @Flag(help: "Print one JSON object per line per video.")
+    var json = false
+
+    func validate() throws {
+        guard topK > 0 else { throw ValidationError("--top-k must be positive") }
+        if let views { _ = try parsedViews(views) }
+    }
+
+    private func parsedViews(_ views: String) throws -> (Int, Int) {
+        let parts = views.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, [1, 3].contains(parts[1]) else {
+            throw ValidationError("--views must be TxS with T ≥ 1 and S 1 or 3, got \"\(views)\"")
+        }
+        return (parts[0], parts[1])
+    }
+
+    func run() throws {
+        var preset = try ModelPreset.named(model)
+        if let trainCrop { preset = preset.withTrainCrop(trainCrop) }
+        let network = try ModelCheckpoint.model(preset, weights: URL(fileURLWithPath: weights))
+        network.eval()
+        let folded = try network.folded()
+        let classes = network.expectedShapes()["head.projection.weight"]?.first
+        // Without --labels a 400-class model is taken to be a Kinetics-400 checkpoint.
+        let names = try labels.map { try ClassNames.read($0) }
+            ?? (classes == 400 ? KineticsClassNames.kinetics400 : nil)
+        let (temporal, spatial) = try views.map(parsedViews) ?? preset.testViews
+        let testViews = try TestViews(preset: preset, temporal: temporal, spatial: spatial)
+        var failed = false
+        // Progress goes to a terminal only, so logs and pipes stay clean.
+        let showProgress = videos.count > 1 && isatty(2) != 0
+        for (number, path) in videos.enumerated() {
+            if showProgress { FileHandle.standardError.write(Data("[\(number + 1)/\(videos.count)] \(path)\n".utf8)) }
+            do {
+                var sum: [Float] = []
+                var count = 0
+                try testViews.forEachView(of: path) { inputs in
+                    let scores = try folded.forward(inputs, observer: nil).toArray()
+                    sum = sum.isEmpty ? scores : zip(sum, scores).map(+)
+                    count += 1
+                }
+                let mean = sum.map { $0 / Float(max(count, 1)) }
+                let top = mean.indices.sorted { mean[$0] > mean[$1] }.prefix(topK).map { i in
+                    Prediction(index: i, label: names.flatMap { i < $0.count ? $0[i] : nil }, score: Double(mean[i]))
+                }
+                try print(render(path: path, views: count, top: top))
+            } catch {
+                failed = true
+                printError("\(error)")
+            }
+        }
+        if failed { throw ExitCode(ExitStatus.someInputsFailed) }
+    }
+
+    private func render(path: String, views: Int, top: [Prediction]) throws -> String {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(ClassifyRecord(path: path, views: views, top: top)), as: UTF8.self)
+        }
+        let lines = top.map { p in "  " + String(format: "%.4f", p.score) + "  " + (p.label ?? "class \(p.index)") }
+        return ([path] + lines).joined(separator: "\n")
+    }
+}
+
+/// One class of a `cadence classify` result.
+struct Prediction: Encodable {
+    var index: Int
+    var label: String?
+    var score: Double
+}
+
+/// The JSON line `cadence classify --json` prints per video.
+struct ClassifyRecord: Encodable {
+    var path: String
+    var views: Int
+    var top: [Prediction]
+}
+
+/// Class-name files: PySlowFast's JSON `{"name": index}` or plain text, one name per line.
+enum ClassNames {
+    static func read(_ path: String) throws -> [String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int] {
+            var names = [String](repeating: "", count: (object.values.max() ?? -1) + 1)
+            for (name, index) in object where index >= 0 { names[index] = name.replacingOccurrences(of: "\"", with: "") }
+            return names
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.reversed().drop { $0.isEmpty }.reversed()
+    }
+}
