@@ -100,25 +100,8 @@ struct ModelFixtures {
     /// The fixture's expected tensor in the layout Cadence produces (NCTHW files become NTHWC).
     static func expected(_ layer: Layer) throws -> Tensor {
         if layer.layout == "NCTHW" { return try channelsLast(layer.file) }
-        return try readAnyOrder(layer.file)
-    }
-
-    /// Reads an `.npy` that may be stored in Fortran order (the MViT `patch_embed` fixtures are: numpy
-    /// saved PyTorch's transposed view as is), which `NpyFile` refuses. The header flag is flipped and
-    /// the column-major data transposed back.
-    static func readAnyOrder(_ file: String) throws -> Tensor {
-        let data = try Data(contentsOf: url(file))
-        let flag = Data("'fortran_order': True, ".utf8)
-        guard let range = data.range(of: flag) else {
-            let array = try NpyFile.read(url(file))
-            return try Tensor(shape: array.shape, values: array.floats())
-        }
-        var patched = data
-        patched.replaceSubrange(range, with: Data("'fortran_order': False,".utf8))
-        let array = try NpyFile.decode(patched, path: file)
-        let reversed = Array(array.shape.reversed())
-        return try Tensor(shape: reversed, values: array.floats())
-            .permute(Array((0..<reversed.count).reversed())).contiguous()
+        let array = try NpyFile.read(url(layer.file))
+        return try Tensor(shape: array.shape, values: array.floats())
     }
 
     /// The manifest's metric: `max|actual - expected| / max|expected|`.
