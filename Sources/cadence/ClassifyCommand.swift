@@ -84,21 +84,24 @@ struct ClassifyCommand: ParsableCommand {
                 let top = mean.indices.sorted { mean[$0] > mean[$1] }.prefix(topK).map { i in
                     Prediction(index: i, label: names.flatMap { i < $0.count ? $0[i] : nil }, score: Double(mean[i]))
                 }
-                try print(render(path: path, views: count, top: top))
+                try print(json ? render(ClassifyRecord(path: path, views: count, top: top)) : table(path: path, top: top))
             } catch {
                 failed = true
                 printError("\(error)")
+                // Scripts reading --json get one line per video, the failures included.
+                if json { try print(render(ClassifyRecord(path: path, error: "\(error)"))) }
             }
         }
         if failed { throw ExitCode(ExitStatus.someInputsFailed) }
     }
 
-    private func render(path: String, views: Int, top: [Prediction]) throws -> String {
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(ClassifyRecord(path: path, views: views, top: top)), as: UTF8.self)
-        }
+    private func render(_ record: ClassifyRecord) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(record), as: UTF8.self)
+    }
+
+    private func table(path: String, top: [Prediction]) -> String {
         let lines = top.map { p in "  " + String(format: "%.4f", p.score) + "  " + (p.label ?? "class \(p.index)") }
         return ([path] + lines).joined(separator: "\n")
     }
@@ -111,11 +114,23 @@ struct Prediction: Encodable {
     var score: Double
 }
 
-/// The JSON line `cadence classify --json` prints per video.
+/// The JSON line `cadence classify --json` prints per video: its top classes, or why it failed.
 struct ClassifyRecord: Encodable {
     var path: String
-    var views: Int
-    var top: [Prediction]
+    var views: Int?
+    var top: [Prediction]?
+    var error: String?
+
+    init(path: String, views: Int, top: [Prediction]) {
+        self.path = path
+        self.views = views
+        self.top = top
+    }
+
+    init(path: String, error: String) {
+        self.path = path
+        self.error = error
+    }
 }
 
 /// Class-name files: PySlowFast's JSON `{"name": index}` or plain text, one name per line.

@@ -44,6 +44,20 @@ import Testing
         #expect(result.stderr.contains("no video stream"))
     }
 
+    @Test("classify --json gives a failed video an error line of its own")
+    func badVideoJSON() throws {
+        let bad = CLITests.clip("bad/audio-only.m4a")
+        let result = try cadence(["classify", bad, CLITests.clip("portrait.mp4"), "--views", "1x1", "--json"] + weights)
+        #expect(result.status == 1)
+        let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(first?["path"] as? String == bad)
+        #expect((first?["error"] as? String)?.contains("no video stream") == true)
+        let second = try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any]
+        #expect((second?["top"] as? [Any])?.isEmpty == false)
+    }
+
     @Test("classify rejects malformed --views with exit code 2")
     func badViews() throws {
         let result = try cadence(["classify", CLITests.clip("h264.mp4"), "--views", "3x2"] + weights)
