@@ -4,7 +4,7 @@ import CadenceTensor
 /// (PyTorch's `nn.BatchNorm3d`): batch statistics and running-average updates in training,
 /// running statistics in evaluation. State dict keys: `weight`, `bias`, `running_mean`,
 /// `running_var`, `num_batches_tracked`.
-public final class BatchNorm3d: Module, NormalizationModule {
+public class BatchNorm3d: Module, NormalizationModule {
     public let weight: Tensor
     public let bias: Tensor
     public let runningMean: Tensor

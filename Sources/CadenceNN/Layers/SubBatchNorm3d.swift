@@ -8,49 +8,24 @@ import CadenceTensor
 /// State dicts hold plain BatchNorm3d keys (`weight`, `bias`, `running_mean`, `running_var`,
 /// `num_batches_tracked`), like PySlowFast's checkpoints after `sub_to_normal_bn`; loading tiles the
 /// running statistics into every split, like `normal_to_sub_bn`.
-public final class SubBatchNorm3d: Module, NormalizationModule {
-    public let weight: Tensor
-    public let bias: Tensor
-    public let runningMean: Tensor
-    public let runningVar: Tensor
-    public let numBatchesTracked: Tensor
+public final class SubBatchNorm3d: BatchNorm3d {
     /// Running statistics of each split, `[splits * channels]`, split-major.
     public let splitRunningMean: Tensor
     public let splitRunningVar: Tensor
     public let splits: Int
-    public let eps: Float
-    /// Weight of the newest batch in the running averages; precise-BN recomputation sets it to 1.
-    public var momentum: Float
 
     public init(channels: Int, splits: Int, eps: Float = 1e-5, momentum: Float = 0.1) throws {
         guard channels > 0, splits > 0 else {
             throw NNError("SubBatchNorm3d", "needs positive channels and splits, got \(channels) and \(splits)")
         }
-        weight = Tensor.ones([channels])
-        bias = Tensor.zeros([channels])
-        runningMean = Tensor.zeros([channels])
-        runningVar = Tensor.ones([channels])
-        numBatchesTracked = Tensor.zeros([])
         splitRunningMean = Tensor.zeros([splits * channels])
         splitRunningVar = Tensor.ones([splits * channels])
         self.splits = splits
-        self.eps = eps
-        self.momentum = momentum
-        super.init()
-        registerParameter("weight", weight)
-        registerParameter("bias", bias)
-        registerBuffer("running_mean", runningMean)
-        registerBuffer("running_var", runningVar)
-        registerBuffer("num_batches_tracked", numBatchesTracked, layout: .int64Scalar)
+        super.init(channels: channels, eps: eps, momentum: momentum)
     }
 
-    public var channels: Int { weight.count }
-
     public override func forward(_ x: Tensor) throws -> Tensor {
-        guard isTraining else {
-            return try batchNorm(x, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
-                                 training: false, momentum: momentum, eps: eps)
-        }
+        guard isTraining else { return try super.forward(x) }
         guard x.rank >= 2, x.shape.last == channels, x.shape[0] % splits == 0 else {
             throw NNError("SubBatchNorm3d", "input of shape \(x.shape) does not split into \(splits) sub-batches of \(channels) channels")
         }
