@@ -1,7 +1,8 @@
 /// Dense and grouped 3D convolution over channels-last activations (see `Conv3dGeometry` for layouts).
 ///
-/// Pointwise convs are plain GEMMs over pixels, and temporal-only convs `(kT, 1, 1)` one GEMM per
-/// tap (`TemporalConv3d`). Others build an im2col block for a tile of output
+/// Pointwise convs are plain GEMMs over pixels, temporal-only convs `(kT, 1, 1)` one GEMM per
+/// tap (`TemporalConv3d`), and forward convs over a few input channels run direct
+/// (`NarrowInputConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
@@ -37,6 +38,11 @@ public enum Conv3d {
             PointwiseConv3d.multiply(input, pixels: g.outputPixels, inputChannels: g.inputChannels,
                                      outputChannels: g.outputChannels, weights: weights, bias: bias,
                                      activation: activation, output: output)
+            return
+        }
+        if NarrowInputConv3d.handles(g) {
+            NarrowInputConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                      output: output)
             return
         }
         let pixels = g.outputPixels, tile = tilePixels(g)
