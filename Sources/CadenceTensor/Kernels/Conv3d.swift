@@ -17,6 +17,15 @@ public enum Conv3d {
         return max(16, min(512, scratchBudget / max(row, 1)))
     }
 
+    /// Tiles of at most `tilePixels(g)` covering `pixels`, as many as a multiple of the pool's threads
+    /// and of equal size, so no core idles through the last round of tiles.
+    static func balancedTile(_ g: Conv3dGeometry, pixels: Int) -> Int {
+        let threads = max(1, Parallel.threadCount), most = tilePixels(g)
+        let rounds = (pixels + most * threads - 1) / (most * threads)
+        let tiles = rounds * threads
+        return max(1, (pixels + tiles - 1) / tiles)
+    }
+
     /// `output = act(conv(input, weights) + bias)`. `bias` has `outputChannels` floats or is nil.
     public static func forward(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
@@ -45,7 +54,7 @@ public enum Conv3d {
                                       output: output)
             return
         }
-        let pixels = g.outputPixels, tile = tilePixels(g)
+        let pixels = g.outputPixels, tile = balancedTile(g, pixels: pixels)
         let cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
@@ -158,7 +167,7 @@ public enum Conv3d {
         let count = g.weightCount
         // Pointwise: GEMMs over 8192 pixels (long enough to amortise packing, short enough that the
         // panels stay in cache), accumulated per worker; otherwise tiles through an im2col block.
-        let tile = g.isPointwise ? 8192 : tilePixels(g)
+        let tile = g.isPointwise ? 8192 : balancedTile(g, pixels: pixels)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
         gradWeights.initialize(repeating: 0, count: count)
