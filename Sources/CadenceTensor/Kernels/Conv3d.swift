@@ -123,6 +123,10 @@ public enum Conv3d {
             }
             return
         }
+        if g.kernel.t == 1 {
+            backwardDataByFrame(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
         // Column blocks scatter-add into overlapping input windows, so workers own whole images;
         // a single image runs its tiles in order with BLAS using every thread.
         let perImage = g.output.volume
@@ -136,6 +140,37 @@ public enum Conv3d {
                 var p0 = n * perImage
                 while p0 < (n + 1) * perImage {
                     let rows = min(tile, (n + 1) * perImage - p0)
+                    for group in 0..<g.groups {
+                        Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
+                                      b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)
+                        col2imAdd(g, col.pointer, group: group, firstPixel: p0, pixels: rows, into: gradInput)
+                    }
+                    p0 += rows
+                }
+            }
+        }
+    }
+
+    /// `backwardData` for kernels with one temporal tap: each output frame scatters into a single input
+    /// frame of its own, so workers own output frames (BLAS single-threaded inside) and a single clip
+    /// still spreads its scatter-adds over every core.
+    static func backwardDataByFrame(
+        _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        gradInput: UnsafeMutablePointer<Float>
+    ) {
+        let cOut = g.outputChannels, og = g.outputChannelsPerGroup
+        let row = g.kernel.volume * g.inputChannelsPerGroup
+        let tile = tilePixels(g), perFrame = g.output.h * g.output.w, frames = g.batch * g.output.t
+        // Input frames that no output frame reaches (temporal stride or padding) stay zero.
+        gradInput.initialize(repeating: 0, count: g.inputCount)
+        let cols = Scratch.perWorker(KernelThreads.workers(frames), tile * row)
+        defer { cols.forEach { $0.free() } }
+        KernelThreads.forEachSlice(frames) { worker, slice in
+            let col = cols[worker]
+            for f in slice {
+                var p0 = f * perFrame
+                while p0 < (f + 1) * perFrame {
+                    let rows = min(tile, (f + 1) * perFrame - p0)
                     for group in 0..<g.groups {
                         Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
                                       b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)

@@ -58,6 +58,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         ConvCase(name: "narrow input 3x3x3 2>32 batch 2", batch: 2, input: Dims3(3, 4, 7), cIn: 2, cOut: 32),
         ConvCase(name: "narrow input strided asymmetric 4>16", input: Dims3(3, 5, 21), cIn: 4, cOut: 16,
                  kernel: Dims3(2, 3, 4), stride: Dims3(2, 1, 3), padding: Dims3(1, 0, 2)),
+        // One temporal tap: the data gradient splits over output frames; with temporal stride and
+        // padding some input frames receive nothing and must come back zero.
+        ConvCase(name: "1x3x3 temporal stride 2 pad 1 batch 2", batch: 2, input: Dims3(5, 4, 5), cIn: 3, cOut: 5,
+                 kernel: Dims3(1, 3, 3), stride: Dims3(2, 1, 1), padding: Dims3(1, 1, 1)),
     ]
 }
 
