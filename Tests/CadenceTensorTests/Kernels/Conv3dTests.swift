@@ -62,6 +62,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         // padding some input frames receive nothing and must come back zero.
         ConvCase(name: "1x3x3 temporal stride 2 pad 1 batch 2", batch: 2, input: Dims3(5, 4, 5), cIn: 3, cOut: 5,
                  kernel: Dims3(1, 3, 3), stride: Dims3(2, 1, 1), padding: Dims3(1, 1, 1)),
+        // Tall enough that each depthwise band holds several output rows.
+        ConvCase(name: "depthwise C=24 tall bands", input: Dims3(2, 20, 21), cIn: 24, cOut: 24, groups: 24),
     ]
 }
 
