@@ -102,9 +102,12 @@ def all_rows():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", default="", help="only rows whose name contains this text")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for name, variants in all_rows():
+        if args.only not in name:
+            continue
         timed = sorted(timings_ms(fn) + (fmt,) for fmt, fn in variants.items())
         best, median, fmt = timed[0]
         print(json.dumps({"name": name, "min_ms": best, "ms": median, "format": fmt}), flush=True)

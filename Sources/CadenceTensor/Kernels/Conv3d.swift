@@ -1,7 +1,8 @@
 /// Dense and grouped 3D convolution over channels-last activations (see `Conv3dGeometry` for layouts).
 ///
-/// Pointwise convs are plain GEMMs over pixels, and temporal-only convs `(kT, 1, 1)` one GEMM per
-/// tap (`TemporalConv3d`). Others build an im2col block for a tile of output
+/// Pointwise convs are plain GEMMs over pixels, temporal-only convs `(kT, 1, 1)` one GEMM per
+/// tap (`TemporalConv3d`), and forward convs over a few input channels run direct
+/// (`NarrowInputConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
@@ -14,6 +15,15 @@ public enum Conv3d {
         if g.isPointwise { return 1024 }
         let row = g.kernel.volume * g.inputChannelsPerGroup
         return max(16, min(512, scratchBudget / max(row, 1)))
+    }
+
+    /// Tiles of at most `tilePixels(g)` covering `pixels`, as many as a multiple of the pool's threads
+    /// and of equal size, so no core idles through the last round of tiles.
+    static func balancedTile(_ g: Conv3dGeometry, pixels: Int) -> Int {
+        let threads = max(1, Parallel.threadCount), most = tilePixels(g)
+        let rounds = (pixels + most * threads - 1) / (most * threads)
+        let tiles = rounds * threads
+        return max(1, (pixels + tiles - 1) / tiles)
     }
 
     /// `output = act(conv(input, weights) + bias)`. `bias` has `outputChannels` floats or is nil.
@@ -39,7 +49,12 @@ public enum Conv3d {
                                      activation: activation, output: output)
             return
         }
-        let pixels = g.outputPixels, tile = tilePixels(g)
+        if NarrowInputConv3d.handles(g) {
+            NarrowInputConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                      output: output)
+            return
+        }
+        let pixels = g.outputPixels, tile = balancedTile(g, pixels: pixels)
         let cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
@@ -108,6 +123,10 @@ public enum Conv3d {
             }
             return
         }
+        if g.kernel.t == 1 {
+            backwardDataByFrame(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
         // Column blocks scatter-add into overlapping input windows, so workers own whole images;
         // a single image runs its tiles in order with BLAS using every thread.
         let perImage = g.output.volume
@@ -121,6 +140,37 @@ public enum Conv3d {
                 var p0 = n * perImage
                 while p0 < (n + 1) * perImage {
                     let rows = min(tile, (n + 1) * perImage - p0)
+                    for group in 0..<g.groups {
+                        Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
+                                      b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)
+                        col2imAdd(g, col.pointer, group: group, firstPixel: p0, pixels: rows, into: gradInput)
+                    }
+                    p0 += rows
+                }
+            }
+        }
+    }
+
+    /// `backwardData` for kernels with one temporal tap: each output frame scatters into a single input
+    /// frame of its own, so workers own output frames (BLAS single-threaded inside) and a single clip
+    /// still spreads its scatter-adds over every core.
+    static func backwardDataByFrame(
+        _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        gradInput: UnsafeMutablePointer<Float>
+    ) {
+        let cOut = g.outputChannels, og = g.outputChannelsPerGroup
+        let row = g.kernel.volume * g.inputChannelsPerGroup
+        let tile = tilePixels(g), perFrame = g.output.h * g.output.w, frames = g.batch * g.output.t
+        // Input frames that no output frame reaches (temporal stride or padding) stay zero.
+        gradInput.initialize(repeating: 0, count: g.inputCount)
+        let cols = Scratch.perWorker(KernelThreads.workers(frames), tile * row)
+        defer { cols.forEach { $0.free() } }
+        KernelThreads.forEachSlice(frames) { worker, slice in
+            let col = cols[worker]
+            for f in slice {
+                var p0 = f * perFrame
+                while p0 < (f + 1) * perFrame {
+                    let rows = min(tile, (f + 1) * perFrame - p0)
                     for group in 0..<g.groups {
                         Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
                                       b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)
@@ -152,7 +202,7 @@ public enum Conv3d {
         let count = g.weightCount
         // Pointwise: GEMMs over 8192 pixels (long enough to amortise packing, short enough that the
         // panels stay in cache), accumulated per worker; otherwise tiles through an im2col block.
-        let tile = g.isPointwise ? 8192 : tilePixels(g)
+        let tile = g.isPointwise ? 8192 : balancedTile(g, pixels: pixels)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
         gradWeights.initialize(repeating: 0, count: count)

@@ -51,6 +51,19 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         ConvCase(name: "depthwise C=18 dilated 5x1x1", input: Dims3(6, 2, 12), cIn: 18, cOut: 18,
                  kernel: Dims3(5, 1, 3), stride: Dims3(2, 1, 1), padding: Dims3(2, 0, 2), dilation: Dims3(1, 1, 2),
                  groups: 18),
+        // Few input channels: the direct forward kernel, including a last register block that
+        // overlaps the previous one and W padding on both sides.
+        ConvCase(name: "narrow input stem 3>16", input: Dims3(2, 9, 15), cIn: 3, cOut: 16, kernel: Dims3(1, 7, 7),
+                 stride: Dims3(1, 2, 2), padding: Dims3(0, 3, 3)),
+        ConvCase(name: "narrow input 3x3x3 2>32 batch 2", batch: 2, input: Dims3(3, 4, 7), cIn: 2, cOut: 32),
+        ConvCase(name: "narrow input strided asymmetric 4>16", input: Dims3(3, 5, 21), cIn: 4, cOut: 16,
+                 kernel: Dims3(2, 3, 4), stride: Dims3(2, 1, 3), padding: Dims3(1, 0, 2)),
+        // One temporal tap: the data gradient splits over output frames; with temporal stride and
+        // padding some input frames receive nothing and must come back zero.
+        ConvCase(name: "1x3x3 temporal stride 2 pad 1 batch 2", batch: 2, input: Dims3(5, 4, 5), cIn: 3, cOut: 5,
+                 kernel: Dims3(1, 3, 3), stride: Dims3(2, 1, 1), padding: Dims3(1, 1, 1)),
+        // Tall enough that each depthwise band holds several output rows.
+        ConvCase(name: "depthwise C=24 tall bands", input: Dims3(2, 20, 21), cIn: 24, cOut: 24, groups: 24),
     ]
 }
 
@@ -95,7 +108,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         }
     }
 
-    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[13]])
+    @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[13],
+                     ConvCase.dense[16]])
     func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 3)

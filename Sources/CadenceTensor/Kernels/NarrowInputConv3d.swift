@@ -1,0 +1,139 @@
+/// Direct forward convolution for dense convs with very few input channels (an RGB stem such as X3D's
+/// and SlowFast's 1x7x7, stride 2, 3 > 64). im2col there copies 21-float runs per kernel row and hands
+/// BLAS a short, odd `k` (147), so most of the time goes to copying; here each output pixel block
+/// reads the input in place instead.
+///
+/// Register block: 6 output pixels along W times 16 output channels (12 accumulators), fed per
+/// (tap, input channel) by 2 weight vectors and 6 broadcast inputs: 12 FMAs per 8 loads, so the FMA
+/// units, not the loads, set the pace. Input rows are first copied into zero-padded row buffers, so
+/// the block needs no W-edge checks; kernel rows falling in T/H padding are skipped. Output rows are
+/// split over the pool.
+enum NarrowInputConv3d {
+    /// Pixels along W per register block.
+    static let blockWidth = 6
+    /// Output channels per register block (two vectors).
+    static let blockChannels = 2 * vectorWidth
+
+    /// Whether `forward` handles this geometry: ungrouped, undilated, at most 4 input channels, output
+    /// channels a multiple of 16, and output rows of at least one block.
+    static func handles(_ g: Conv3dGeometry) -> Bool {
+        g.groups == 1 && g.inputChannels <= 4 && g.outputChannels % blockChannels == 0
+            && g.dilation == Dims3(all: 1) && g.output.w >= blockWidth && !g.isPointwise
+    }
+
+    static func forward(
+        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
+    ) {
+        let cIn = g.inputChannels, cOut = g.outputChannels, taps = g.kernel.volume * cIn
+        let kRows = g.kernel.t * g.kernel.h, kW = g.kernel.w
+        let paddedWidth = (g.output.w - 1) * g.stride.w + kW
+        let rowFloats = paddedWidth * cIn
+        // Weights `[O, taps]` become `[O / 16][taps][16]`: one block's weights are contiguous.
+        let packed = Scratch(taps * cOut)
+        defer { packed.free() }
+        for o in 0..<cOut {
+            let block = o / blockChannels, lane = o % blockChannels
+            for j in 0..<taps { packed.pointer[(block * taps + j) * blockChannels + lane] = weights[o * taps + j] }
+        }
+        let zeroBias = Scratch(cOut, zeroed: true)
+        defer { zeroBias.free() }
+        let biasPointer = UnsafePointer(bias ?? UnsafePointer(zeroBias.pointer))
+        let outputRows = g.batch * g.output.t * g.output.h
+        let rowBuffers = Scratch.perWorker(KernelThreads.workers(outputRows), kRows * rowFloats)
+        defer { rowBuffers.forEach { $0.free() } }
+        KernelThreads.forEachSlice(outputRows) { worker, slice in
+            let rows = rowBuffers[worker].pointer
+            var valid = [Int](repeating: 0, count: kRows)
+            for r in slice {
+                let ho = r % g.output.h, to = (r / g.output.h) % g.output.t, n = r / (g.output.h * g.output.t)
+                // Padded copies of the input rows this output row reads; `valid` lists those inside T/H.
+                var count = 0
+                for kt in 0..<g.kernel.t {
+                    let ti = to * g.stride.t - g.padding.t + kt
+                    guard ti >= 0 && ti < g.input.t else { continue }
+                    for kh in 0..<g.kernel.h {
+                        let hi = ho * g.stride.h - g.padding.h + kh
+                        guard hi >= 0 && hi < g.input.h else { continue }
+                        let k = kt * g.kernel.h + kh
+                        padRow(g, input + ((n * g.input.t + ti) * g.input.h + hi) * g.input.w * cIn,
+                               into: rows + count * rowFloats, width: paddedWidth)
+                        valid[count] = k
+                        count += 1
+                    }
+                }
+                let out = output + r * g.output.w * cOut
+                valid.withUnsafeBufferPointer { kernelRows in
+                    for c0 in stride(from: 0, to: cOut, by: blockChannels) {
+                        let w = UnsafePointer(packed.pointer) + c0 * taps
+                        var wo = 0
+                        while wo < g.output.w {
+                            // The last block overlaps the previous one rather than running short.
+                            let start = min(wo, g.output.w - blockWidth)
+                            block(rows: UnsafePointer(rows), rowFloats: rowFloats,
+                                  kernelRows: UnsafeBufferPointer(rebasing: kernelRows[0..<count]),
+                                  kW: kW, cIn: cIn, stride: g.stride.w, firstPixel: start, weights: w,
+                                  bias: biasPointer + c0, output: out + start * cOut + c0, cOut: cOut)
+                            wo += blockWidth
+                        }
+                    }
+                }
+                activation.apply(out, count: g.output.w * cOut)
+            }
+        }
+    }
+
+    /// Copies one input row into `paddedWidth` pixels with `padding.w` zero pixels before it and zeros
+    /// after it.
+    @inline(__always)
+    static func padRow(_ g: Conv3dGeometry, _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+                       width paddedWidth: Int) {
+        let cIn = g.inputChannels, left = min(g.padding.w, paddedWidth)
+        let copied = max(0, min(g.input.w, paddedWidth - left))
+        dst.update(repeating: 0, count: left * cIn)
+        (dst + left * cIn).update(from: src, count: copied * cIn)
+        let tail = paddedWidth - left - copied
+        if tail > 0 { (dst + (left + copied) * cIn).update(repeating: 0, count: tail * cIn) }
+    }
+
+    /// Six output pixels by 16 channels: `bias` plus every valid kernel row's taps, stored to `output`.
+    @inline(__always)
+    static func block(
+        rows: UnsafePointer<Float>, rowFloats: Int, kernelRows: UnsafeBufferPointer<Int>, kW: Int, cIn: Int,
+        stride: Int, firstPixel: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, cOut: Int
+    ) {
+        let b0 = loadVector(bias), b1 = loadVector(bias + vectorWidth)
+        var a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1
+        var a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1
+        let step = stride * cIn, tapsPerRow = kW * cIn
+        for (i, k) in kernelRows.enumerated() {
+            var x = rows + i * rowFloats + firstPixel * step
+            var w = weights + k * tapsPerRow * blockChannels
+            for _ in 0..<tapsPerRow {
+                let w0 = loadVector(w), w1 = loadVector(w + vectorWidth)
+                var v = FloatVector(repeating: x[0])
+                a00.addProduct(v, w0); a01.addProduct(v, w1)
+                v = FloatVector(repeating: x[step])
+                a10.addProduct(v, w0); a11.addProduct(v, w1)
+                v = FloatVector(repeating: x[2 * step])
+                a20.addProduct(v, w0); a21.addProduct(v, w1)
+                v = FloatVector(repeating: x[3 * step])
+                a30.addProduct(v, w0); a31.addProduct(v, w1)
+                v = FloatVector(repeating: x[4 * step])
+                a40.addProduct(v, w0); a41.addProduct(v, w1)
+                v = FloatVector(repeating: x[5 * step])
+                a50.addProduct(v, w0); a51.addProduct(v, w1)
+                // Taps run (kw, ci) in order, which is consecutive floats of the padded row.
+                x += 1
+                w += blockChannels
+            }
+        }
+        storeVector(a00, output); storeVector(a01, output + vectorWidth)
+        storeVector(a10, output + cOut); storeVector(a11, output + cOut + vectorWidth)
+        storeVector(a20, output + 2 * cOut); storeVector(a21, output + 2 * cOut + vectorWidth)
+        storeVector(a30, output + 3 * cOut); storeVector(a31, output + 3 * cOut + vectorWidth)
+        storeVector(a40, output + 4 * cOut); storeVector(a41, output + 4 * cOut + vectorWidth)
+        storeVector(a50, output + 5 * cOut); storeVector(a51, output + 5 * cOut + vectorWidth)
+    }
+}
