@@ -4,8 +4,9 @@
 Kinetics input sizes, batch 1, eval mode, no_grad.
 
 Prints one JSON line per model:
-    {"model": ..., "input": ..., "threads": N, "ms": median, "runs": R, "format": ..., "peak_mb": ...}
-`ms` is the median of R timed runs after the warm-up runs. `format` is the memory format used:
+    {"model": ..., "input": ..., "threads": N, "ms": median, "best_ms": fastest, "runs": R, "format": ...,
+     "peak_mb": ...}
+`ms` is the median of R timed runs after the warm-up runs, `best_ms` the fastest of them. `format` is the memory format used:
 with `--format auto` each model runs once in channels_last_3d and once contiguous (NCDHW) and the
 faster is timed (MViT runs on tokens, so it is always contiguous). `peak_mb` is the peak resident
 set size of a fresh child process that built and ran only that model (weights, activations and
@@ -91,9 +92,11 @@ def measure(name, threads, runs, warmup, fmt):
     for _ in range(warmup):
         run_once(model, inputs)
     times = sorted(run_once(model, inputs) for _ in range(runs))
+    mid = len(times) // 2
+    median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     return {"model": name, "input": "+".join("x".join(map(str, s[2:])) for s in shapes),
-            "threads": threads, "ms": round(times[len(times) // 2], 2), "runs": runs,
+            "threads": threads, "ms": round(median, 2), "best_ms": round(times[0], 2), "runs": runs,
             "format": fmt, "peak_mb": round(peak_mb, 1)}
 
 
