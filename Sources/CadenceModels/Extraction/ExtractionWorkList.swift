@@ -7,6 +7,11 @@ public struct ExtractionItem: Sendable, Equatable {
     /// Unique relative output name (no extension): the input's path relative to the folder or CSV it
     /// came from, or its file name when given directly.
     public let name: String
+
+    public init(path: String, name: String) {
+        self.path = path
+        self.name = name
+    }
 }
 
 /// Turns `cadence extract` inputs (video files, folders searched recursively, PySlowFast CSVs) into a
