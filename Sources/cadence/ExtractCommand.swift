@@ -20,8 +20,9 @@ struct ExtractCommand: ParsableCommand {
         with their (frame, row, column) indices in the pooled grids.
 
         Outputs, named after each input's relative path under --out: NAME.npy, NAME.timestamps.npy \
-        ([clips, 2] start/end seconds) and NAME.token_index.npy with --tokens; or one NAME.safetensors \
-        holding "features", "timestamps" and "token_index". manifest.json records the model, the weights' \
+        ([clips, 2] start/end seconds), NAME.frames.npy ([clips, frames] source frame indices) and \
+        NAME.token_index.npy with --tokens; or one NAME.safetensors holding "features", "timestamps", \
+        "frames" and "token_index". manifest.json records the model, the weights' \
         SHA-256, the settings and each video's status (done with its files, or failed with the reason). \
         Files are written to a temporary name and renamed, so a rerun skips every video already done and \
         redoes the rest; a rerun with other settings into the same folder is refused. --shard i/n takes \
@@ -172,7 +173,9 @@ struct ExtractCommand: ParsableCommand {
     /// Runs every clip of one video and writes its files; returns their paths relative to `folder`.
     private func extract(_ item: ExtractionItem, views: TestViews, preset: ModelPreset, folded: any FoldedVideoModel,
                          selection: FeatureSelection, pooling: SlowFastTokenPooling?, folder: URL) throws -> [String] {
-        let timestamps = try clipTimes(item.path, preset: preset)
+        let (clipIndices, fps) = try clipFrames(item.path, preset: preset)
+        // A clip spans from its first frame's start to its last frame's end.
+        let timestamps = clipIndices.map { (Double($0.min() ?? 0) / fps, Double(($0.max() ?? 0) + 1) / fps) }
         var values: [Float] = []
         var clipShape: [Int] = []
         var tokenIndex: [[Int]] = []
@@ -211,6 +214,8 @@ struct ExtractCommand: ParsableCommand {
         let features = ArrayData(shape: [count] + clipShape, floats: values)
         let times = ArrayData(type: .float64, shape: [count, 2],
                               bytes: timestamps.flatMap { [$0.0, $0.1] }.withUnsafeBufferPointer { Data(buffer: $0) })
+        let frames = ArrayData(type: .int64, shape: [count, clipIndices.first?.count ?? 0],
+                               bytes: clipIndices.flatMap { $0.map(Int64.init) }.withUnsafeBufferPointer { Data(buffer: $0) })
         let index = pooling.map { _ in
             ArrayData(type: .int64, shape: [tokenIndex.count, 3],
                       bytes: tokenIndex.flatMap { $0.map(Int64.init) }.withUnsafeBufferPointer { Data(buffer: $0) })
@@ -218,13 +223,13 @@ struct ExtractCommand: ParsableCommand {
         let base = folder.appendingPathComponent(item.name)
         try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
         if format == "safetensors" {
-            var tensors = ["features": features, "timestamps": times]
+            var tensors = ["features": features, "timestamps": times, "frames": frames]
             if let index { tensors["token_index"] = index }
             try SafetensorsFile.write(tensors, metadata: ["layer": layer], to: URL(fileURLWithPath: base.path + ".safetensors"))
             return [item.name + ".safetensors"]
         }
         var written: [String] = []
-        for (suffix, array) in [(".timestamps.npy", Optional(times)), (".token_index.npy", index), (".npy", features)] {
+        for (suffix, array) in [(".timestamps.npy", Optional(times)), (".frames.npy", frames), (".token_index.npy", index), (".npy", features)] {
             guard let array else { continue }
             try NpyFile.write(array, to: URL(fileURLWithPath: base.path + suffix))
             written.append(item.name + suffix)
@@ -232,17 +237,16 @@ struct ExtractCommand: ParsableCommand {
         return written
     }
 
-    /// Start and end seconds of each test clip, from the same frame choice `TestViews` makes.
-    private func clipTimes(_ path: String, preset: ModelPreset) throws -> [(Double, Double)] {
+    /// The source frames of each test clip (the choice `TestViews` makes) and the frame rate.
+    private func clipFrames(_ path: String, preset: ModelPreset) throws -> (frames: [[Int]], fps: Double) {
         let reader = try VideoReader(path: path)
         let frameCount = try reader.frameIndex().count
         let fps = reader.info.averageFrameRate.value ?? 30
         let sampling = TemporalSampling(frames: preset.frames, samplingRate: preset.samplingRate)
-        return (0..<clips).map { view in
-            let indices = sampling.testClip(view: view, of: clips, videoFrames: frameCount, videoFPS: fps,
-                                            offsetSampling: preset.offsetSampling)
-            let first = Double(indices.min() ?? 0), last = Double(indices.max() ?? 0)
-            return (first / fps, (last + 1) / fps)
+        let frames = (0..<clips).map { view in
+            sampling.testClip(view: view, of: clips, videoFrames: frameCount, videoFPS: fps,
+                              offsetSampling: preset.offsetSampling)
         }
+        return (frames, fps)
     }
 }
