@@ -13,7 +13,8 @@ struct ExtractCommand: ParsableCommand {
         discussion: """
         INPUT is a video file, a folder (searched recursively for video files) or a PySlowFast CSV \
         ("path label" per line, paths relative to the CSV's folder). Each video gets --clips uniformly \
-        spaced clips, centre-cropped at the preset's test size. --layer head_features (the default) is the \
+        spaced clips (PySlowFast's test views) or one clip every --every seconds, centre-cropped at the \
+        preset's test size. --layer head_features (the default) is the \
         embedding before the classifier, averaged to [C] per clip, so a video's file is [clips, C]; a stage \
         such as s5 gives [clips, T, H, W, C] (channels last; s5.fast picks SlowFast's fast pathway). \
         --tokens slowfast pools each clip's map into SF-LLaVA-style slow then fast tokens, [clips, N, C], \
@@ -46,8 +47,11 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Layer to save: head_features (pooled embedding) or a stage such as s5.")
     var layer = "head_features"
 
-    @Option(help: "Uniformly spaced clips per video.")
-    var clips = 1
+    @Option(help: "Uniformly spaced clips per video (default 1).")
+    var clips: Int?
+
+    @Option(help: "Instead of --clips: one clip starting every this many seconds.")
+    var every: Double?
 
     @Option(help: "File format: npy or safetensors.")
     var format = "npy"
@@ -80,7 +84,9 @@ struct ExtractCommand: ParsableCommand {
     var trainCrop: Int?
 
     func validate() throws {
-        guard clips > 0 else { throw ValidationError("--clips must be positive") }
+        guard clips == nil || every == nil else { throw ValidationError("give --clips or --every, not both") }
+        guard (clips ?? 1) > 0 else { throw ValidationError("--clips must be positive") }
+        guard (every ?? 1) > 0 else { throw ValidationError("--every must be a positive number of seconds") }
         guard ["npy", "safetensors"].contains(format) else { throw ValidationError("--format must be npy or safetensors") }
         if let shard {
             do { _ = try ExtractionWorkList.parseShard(shard) } catch { throw ValidationError("--shard: \(error)") }
@@ -130,8 +136,8 @@ struct ExtractCommand: ParsableCommand {
 
         let p = tokenPooling
         let settings = ExtractionSettings(
-            model: preset.name, weightsSHA256: try SHA256.hexDigest(ofFile: weightsURL), layer: layer, clips: clips,
-            crop: preset.testCrop, trainCrop: preset.trainCrop, format: format,
+            model: preset.name, weightsSHA256: try SHA256.hexDigest(ofFile: weightsURL), layer: layer, clips: every == nil ? clips ?? 1 : nil,
+            every: every, crop: preset.testCrop, trainCrop: preset.trainCrop, format: format,
             tokens: p.map { "slowfast slow=\($0.slowFrames) pool=\($0.slowPool.rows)x\($0.slowPool.columns) \($0.slowMode) "
                 + "fast=\($0.fastFrames.map(String.init) ?? "all") grid=\($0.fastGrid.rows)x\($0.fastGrid.columns) \($0.fastMode)" })
         let manifestURL = folder.appendingPathComponent(ExtractionManifest.fileName(shard: shardSpec))
@@ -141,7 +147,7 @@ struct ExtractCommand: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
 
-        let views = try TestViews(preset: preset, temporal: clips, spatial: 1)
+        let views = try ExtractionClips(preset: preset, spacing: every.map { .every(seconds: $0) } ?? .uniform(count: clips ?? 1))
         let showProgress = isatty(2) != 0
         let start = Date()
         var failed = false
@@ -171,15 +177,14 @@ struct ExtractCommand: ParsableCommand {
     }
 
     /// Runs every clip of one video and writes its files; returns their paths relative to `folder`.
-    private func extract(_ item: ExtractionItem, views: TestViews, preset: ModelPreset, folded: any FoldedVideoModel,
+    private func extract(_ item: ExtractionItem, views: ExtractionClips, preset: ModelPreset, folded: any FoldedVideoModel,
                          selection: FeatureSelection, pooling: SlowFastTokenPooling?, folder: URL) throws -> [String] {
-        let (clipIndices, fps) = try clipFrames(item.path, preset: preset)
-        // A clip spans from its first frame's start to its last frame's end.
-        let timestamps = clipIndices.map { (Double($0.min() ?? 0) / fps, Double(($0.max() ?? 0) + 1) / fps) }
+        var clipIndices: [[Int]] = []
         var values: [Float] = []
         var clipShape: [Int] = []
         var tokenIndex: [[Int]] = []
-        try views.forEachView(of: item.path) { inputs in
+        let fps = try views.forEachClip(of: item.path) { frames, inputs in
+            clipIndices.append(frames)
             var selected: Tensor?
             _ = try Tensor.withNoGrad {
                 try folded.forward(inputs) { name, tensors in
@@ -207,10 +212,9 @@ struct ExtractCommand: ParsableCommand {
             clipShape = clip.shape
             values += clip.contiguous().toArray()
         }
-        let count = values.count / max(clipShape.reduce(1, *), 1)
-        guard count == timestamps.count else {
-            throw ModelError(item.path, "decoded \(count) clips, expected \(timestamps.count)")
-        }
+        let count = clipIndices.count
+        // A clip spans from its first frame's start to its last frame's end.
+        let timestamps = clipIndices.map { (Double($0.min() ?? 0) / fps, Double(($0.max() ?? 0) + 1) / fps) }
         let features = ArrayData(shape: [count] + clipShape, floats: values)
         let times = ArrayData(type: .float64, shape: [count, 2],
                               bytes: timestamps.flatMap { [$0.0, $0.1] }.withUnsafeBufferPointer { Data(buffer: $0) })
@@ -235,18 +239,5 @@ struct ExtractCommand: ParsableCommand {
             written.append(item.name + suffix)
         }
         return written
-    }
-
-    /// The source frames of each test clip (the choice `TestViews` makes) and the frame rate.
-    private func clipFrames(_ path: String, preset: ModelPreset) throws -> (frames: [[Int]], fps: Double) {
-        let reader = try VideoReader(path: path)
-        let frameCount = try reader.frameIndex().count
-        let fps = reader.info.averageFrameRate.value ?? 30
-        let sampling = TemporalSampling(frames: preset.frames, samplingRate: preset.samplingRate)
-        let frames = (0..<clips).map { view in
-            sampling.testClip(view: view, of: clips, videoFrames: frameCount, videoFPS: fps,
-                              offsetSampling: preset.offsetSampling)
-        }
-        return (frames, fps)
     }
 }

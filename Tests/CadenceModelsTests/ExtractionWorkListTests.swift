@@ -1,4 +1,5 @@
 import CadenceModels
+import CadenceVideo
 import Foundation
 import Testing
 
@@ -99,5 +100,22 @@ import Testing
         long.update(text.prefix(10))
         long.update(text.dropFirst(10))
         #expect(long.hexDigest() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+}
+
+@Suite struct ExtractionClipsTests {
+    @Test("Uniform clips are PySlowFast's test views; --every starts a clip every N seconds inside the video")
+    func plans() throws {
+        let preset = try ModelPreset.named("x3d_xs")
+        let uniform = try ExtractionClips(preset: preset, spacing: .uniform(count: 2)).plan(videoFrames: 48, fps: 24)
+        let sampling = TemporalSampling(frames: 4, samplingRate: 12)
+        #expect(uniform == (0..<2).map { sampling.testClip(view: $0, of: 2, videoFrames: 48, videoFPS: 24) })
+        let every = try ExtractionClips(preset: preset, spacing: .every(seconds: 0.5)).plan(videoFrames: 48, fps: 24)
+        // Starts at frames 0, 12, 24, 36 of a 2 s video; clips near the end repeat the last frame.
+        #expect(every.map(\.first) == [0, 12, 24, 36])
+        #expect(every.allSatisfy { $0.count == 4 && $0.allSatisfy { (0..<48).contains($0) } })
+        #expect(try ExtractionClips(preset: preset, spacing: .every(seconds: 10)).plan(videoFrames: 48, fps: 24).count == 1)
+        #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .every(seconds: 0)) }
+        #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .uniform(count: 0)) }
     }
 }

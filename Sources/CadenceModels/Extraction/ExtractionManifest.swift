@@ -6,19 +6,23 @@ public struct ExtractionSettings: Codable, Sendable, Equatable {
     public var model: String
     public var weightsSHA256: String
     public var layer: String
-    public var clips: Int
+    /// Uniform clips per video, or nil with `every`.
+    public var clips: Int?
+    /// Seconds between clip starts, or nil with `clips`.
+    public var every: Double?
     public var crop: Int
     public var trainCrop: Int
     public var format: String
     /// The token pooling applied to each clip's map, e.g. `slowfast slow=10 pool=1x2 max fast=all grid=4x4 avg`.
     public var tokens: String?
 
-    public init(model: String, weightsSHA256: String, layer: String, clips: Int, crop: Int, trainCrop: Int,
+    public init(model: String, weightsSHA256: String, layer: String, clips: Int?, every: Double? = nil, crop: Int, trainCrop: Int,
                 format: String, tokens: String?) {
         self.model = model
         self.weightsSHA256 = weightsSHA256
         self.layer = layer
         self.clips = clips
+        self.every = every
         self.crop = crop
         self.trainCrop = trainCrop
         self.format = format
