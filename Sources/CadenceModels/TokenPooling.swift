@@ -12,7 +12,7 @@ public enum TokenPoolingMode: String, Sendable, CaseIterable {
 ///
 /// SF-LLaVA's settings are the defaults: 10 slow frames pooled (1, 2) with max, all frames for the fast set
 /// pooled to 4x4 with average. On 50 frames of 24x24 maps that gives 10x24x12 + 50x4x4 = 3,680 tokens.
-public struct SlowFastTokenPooling: Sendable, Equatable {
+public struct SlowFastTokenPooling: Sendable, Equatable, CustomStringConvertible {
     /// Frames kept for the slow set, chosen by `framesChosen(count:from:)`.
     public var slowFrames: Int
     /// Non-overlapping (rows, columns) window of the slow set's pooling; (1, 1) keeps full resolution.
@@ -42,6 +42,13 @@ public struct SlowFastTokenPooling: Sendable, Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         a.slowFrames == b.slowFrames && a.slowPool == b.slowPool && a.slowMode == b.slowMode
             && a.fastFrames == b.fastFrames && a.fastGrid == b.fastGrid && a.fastMode == b.fastMode
+    }
+
+    /// The settings in one line, e.g. `slowfast slow=10 pool=1x2 max fast=all grid=4x4 avg` (recorded in
+    /// extraction manifests).
+    public var description: String {
+        "slowfast slow=\(slowFrames) pool=\(slowPool.rows)x\(slowPool.columns) \(slowMode) "
+            + "fast=\(fastFrames.map(String.init) ?? "all") grid=\(fastGrid.rows)x\(fastGrid.columns) \(fastMode)"
     }
 
     /// The pooled tokens and where each came from.

@@ -134,12 +134,10 @@ struct ExtractCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
-        let p = tokenPooling
         let settings = ExtractionSettings(
             model: preset.name, weightsSHA256: try SHA256.hexDigest(ofFile: weightsURL), layer: layer, clips: every == nil ? clips ?? 1 : nil,
             every: every, crop: preset.testCrop, trainCrop: preset.trainCrop, format: format,
-            tokens: p.map { "slowfast slow=\($0.slowFrames) pool=\($0.slowPool.rows)x\($0.slowPool.columns) \($0.slowMode) "
-                + "fast=\($0.fastFrames.map(String.init) ?? "all") grid=\($0.fastGrid.rows)x\($0.fastGrid.columns) \($0.fastMode)" })
+            tokens: tokenPooling?.description)
         let manifestURL = folder.appendingPathComponent(ExtractionManifest.fileName(shard: shardSpec))
         var manifest = try ExtractionManifest.read(manifestURL) ?? ExtractionManifest(settings: settings)
         guard manifest.settings == settings else {
@@ -151,14 +149,17 @@ struct ExtractCommand: ParsableCommand {
         let showProgress = isatty(2) != 0
         let start = Date()
         var failed = false
-        for (number, item) in items.enumerated() {
-            if manifest.isComplete(item, in: folder) { continue }
+        // Videos already done with these settings are skipped; failed and unfinished ones are redone.
+        let pending = items.filter { !manifest.isComplete($0, in: folder) }
+        for (number, item) in pending.enumerated() {
             do {
                 let files = try extract(item, views: views, preset: preset, folded: folded, selection: selection,
                                         pooling: tokenPooling, folder: folder)
                 manifest.videos[item.name] = .init(path: item.path, status: .done, files: files)
             } catch {
                 failed = true
+                // Clear the progress line so the error starts on a clean line.
+                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 printError("\(item.path): \(error)")
                 manifest.videos[item.name] = .init(path: item.path, status: .failed, reason: "\(error)")
             }
@@ -166,12 +167,12 @@ struct ExtractCommand: ParsableCommand {
             if showProgress {
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = Double(number + 1) / max(elapsed, 1e-9)
-                let eta = Double(items.count - number - 1) / rate
+                let eta = Double(pending.count - number - 1) / rate
                 FileHandle.standardError.write(Data(String(format: "\r[%d/%d] %.2f videos/s, ETA %.0f s ",
-                                                           number + 1, items.count, rate, eta).utf8))
+                                                           number + 1, pending.count, rate, eta).utf8))
             }
         }
-        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        if showProgress, !pending.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
         try manifest.write(to: manifestURL)
         if failed { throw ExitCode(ExitStatus.someInputsFailed) }
     }

@@ -81,6 +81,7 @@ import Testing
         #expect(SlowFastTokenPooling.framesChosen(count: 10, from: 50) == [0, 5, 10, 15, 20, 25, 30, 35, 40, 45])
         #expect(SlowFastTokenPooling.framesChosen(count: 3, from: 7) == [0, 2, 4])
         #expect(SlowFastTokenPooling.framesChosen(count: 4, from: 3) == [0, 1, 2])
+        #expect(SlowFastTokenPooling().description == "slowfast slow=10 pool=1x2 max fast=all grid=4x4 avg")
     }
 
     @Test("Fewer fast frames and non-divisible grids: adaptive bins, counts and bad settings refused")
