@@ -1,0 +1,93 @@
+import CadenceTensor
+import CadenceVideo
+
+/// How clips are placed along a video for extraction.
+public enum ClipSpacing: Sendable, Equatable {
+    /// `count` uniformly spaced clips, PySlowFast's test views (`TemporalSampling.testClip`).
+    case uniform(count: Int)
+    /// One clip starting every `seconds` from the start, as many as start inside the video.
+    case every(seconds: Double)
+}
+
+/// The clips `cadence extract` feeds a model for one video: the preset's frames per clip at the chosen
+/// spacing, scaled to the preset's test size on the short side, centre-cropped, normalised and packed
+/// into pathways. Frames are decoded clip by clip, so memory stays flat however long the video is.
+public struct ExtractionClips {
+    public let preset: ModelPreset
+    public let spacing: ClipSpacing
+
+    public init(preset: ModelPreset, spacing: ClipSpacing) throws {
+        switch spacing {
+        case let .uniform(count) where count < 1:
+            throw ModelError("extraction clips", "need at least one clip per video, got \(count)")
+        case let .every(seconds) where !(seconds > 0 && seconds.isFinite):
+            throw ModelError("extraction clips", "clip spacing must be a positive number of seconds, got \(seconds)")
+        default: break
+        }
+        self.preset = preset
+        self.spacing = spacing
+    }
+
+    /// Source frame indices of every clip, for a video of `videoFrames` frames at `fps`.
+    public func plan(videoFrames: Int, fps: Double) -> [[Int]] {
+        let sampling = TemporalSampling(frames: preset.frames, samplingRate: preset.samplingRate)
+        switch spacing {
+        case let .uniform(count):
+            return (0..<count).map {
+                sampling.testClip(view: $0, of: count, videoFrames: videoFrames, videoFPS: fps,
+                                  offsetSampling: preset.offsetSampling)
+            }
+        case let .every(seconds):
+            let size = sampling.clipSize(videoFPS: fps)
+            var clips: [[Int]] = []
+            var k = 0
+            repeat {
+                clips.append(sampling.indices(start: Double(k) * seconds * fps, clipSize: size, videoFrames: videoFrames))
+                k += 1
+            } while Double(k) * seconds * fps < Double(videoFrames)
+            return clips
+        }
+    }
+
+    /// Calls `body` with each clip's source frames and model inputs (channels-last, one per pathway);
+    /// returns the video's frame rate.
+    @discardableResult
+    public func forEachClip(of path: String, _ body: (_ frames: [Int], _ inputs: [Tensor]) throws -> Void) throws -> Double {
+        let side = preset.testCrop
+        let reader = try VideoReader(path: path, resize: .shortSide(side))
+        let frameCount = try reader.frameIndex().count
+        let fps = reader.info.averageFrameRate.value ?? 30
+        let pathways = preset.packing.pathwayIndices(frames: preset.frames)
+        for indices in plan(videoFrames: frameCount, fps: fps) {
+            let frames = try reader.frames(at: indices)
+            guard let first = frames.first, frames.count == indices.count else {
+                throw ModelError(path, "could not decode the frames \(indices)")
+            }
+            let crop = SpatialSampling.testing(width: first.width, height: first.height, shortSide: side, crop: side,
+                                               index: 0, of: 1)
+            let clip = try normalized(frames, crop: crop)
+            try body(indices, try pathways.map { try clip.indexSelect(axis: 1, indices: $0) })
+        }
+        return fps
+    }
+
+    /// `[1, T, side, side, 3]` of `(pixel / 255 - mean) / std` inside the crop.
+    private func normalized(_ frames: [VideoFrame], crop: CropPlan) throws -> Tensor {
+        let side = crop.side
+        var values = [Float](repeating: 0, count: frames.count * side * side * 3)
+        let mean = preset.mean, std = preset.std
+        for (t, frame) in frames.enumerated() {
+            guard frame.width >= crop.x + side, frame.height >= crop.y + side else {
+                throw ModelError("extraction clips", "frame of \(frame.width)x\(frame.height) is smaller than the \(side) crop")
+            }
+            for y in 0..<side {
+                for x in 0..<side {
+                    let source = ((crop.y + y) * frame.width + crop.x + x) * 3
+                    let target = ((t * side + y) * side + x) * 3
+                    for c in 0..<3 { values[target + c] = (Float(frame.rgb[source + c]) / 255 - mean[c]) / std[c] }
+                }
+            }
+        }
+        return try Tensor(shape: [1, frames.count, side, side, 3], values: values)
+    }
+}
