@@ -141,7 +141,12 @@ struct ExtractCommand: ParsableCommand {
         let manifestURL = folder.appendingPathComponent(ExtractionManifest.fileName(shard: shardSpec))
         var manifest = try ExtractionManifest.read(manifestURL) ?? ExtractionManifest(settings: settings)
         guard manifest.settings == settings else {
-            printError("\(manifestURL.path) was written with other settings (\(manifest.settings)); use another --out folder")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let written = String(decoding: try encoder.encode(manifest.settings), as: UTF8.self)
+            let asked = String(decoding: try encoder.encode(settings), as: UTF8.self)
+            printError("\(manifestURL.path) was written with other settings: \(written); this run asks for \(asked); "
+                + "use another --out folder")
             throw ExitCode(ExitStatus.usage)
         }
 
@@ -160,7 +165,9 @@ struct ExtractCommand: ParsableCommand {
                 failed = true
                 // Clear the progress line so the error starts on a clean line.
                 if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                printError("\(item.path): \(error)")
+                // Decoding errors already name the file; others get its path in front.
+                let message = "\(error)"
+                printError(message.contains(item.path) ? message : "\(item.path): \(message)")
                 manifest.videos[item.name] = .init(path: item.path, status: .failed, reason: "\(error)")
             }
             try manifest.write(to: manifestURL)
