@@ -75,3 +75,21 @@ first=${THREADS%% *}
 printf 'Feature agreement on %s: ' "$sample"
 "$PYTHON" bench/extract_reference.py compare "$work/cadence-$first-1/$sample.npy" "$work/reference-$first-1/$sample.npy" \
     || echo "(could not compare)"
+
+# Bounded memory on long videos: extraction streams, so peak resident memory stays flat from a 1-minute
+# to a 30-minute video (a clip every 30 s).
+echo
+echo "Peak resident memory of cadence extract --every 30 (X3D-S):"
+for minutes in 1 10 30; do
+    long="$work/long-${minutes}min.mp4"
+    [ -s "$long" ] || ffmpeg -v error -y -f lavfi -i "testsrc2=size=320x240:rate=30" -t $((minutes * 60)) \
+        -c:v libx264 -preset ultrafast -g 300 -pix_fmt yuv420p "$long"
+    rm -rf "$work/long-$minutes"
+    "$PYTHON" - "$CADENCE" "$long" "$work/long-$minutes" "$weights" <<'PY'
+import resource, subprocess, sys
+cadence, video, out, weights = sys.argv[1:]
+subprocess.run([cadence, "extract", video, "--out", out, "--model", "x3d_s", "--weights", weights,
+                "--every", "30"], check=True)
+print(f"  {video.rsplit('/', 1)[-1]}: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB peak")
+PY
+done
