@@ -39,31 +39,9 @@ public struct TestViews {
             for crop in 0..<spatial {
                 let plan = SpatialSampling.testing(width: first.width, height: first.height, shortSide: side, crop: side,
                                                    index: crop, of: spatial)
-                let clip = try normalizedClip(frames, plan: plan)
+                let clip = try preset.normalizedClip(frames, crop: plan)
                 try body(try pathways.map { try clip.indexSelect(axis: 1, indices: $0) })
             }
         }
-    }
-
-    /// `[1, T, side, side, 3]` of `(pixel / 255 - mean) / std` inside the crop.
-    private func normalizedClip(_ frames: [VideoFrame], plan: CropPlan) throws -> Tensor {
-        let side = plan.side
-        var values = [Float](repeating: 0, count: frames.count * side * side * 3)
-        let mean = preset.mean, std = preset.std
-        for (t, frame) in frames.enumerated() {
-            guard frame.width >= plan.x + side, frame.height >= plan.y + side else {
-                throw ModelError("test views", "frame of \(frame.width)x\(frame.height) is smaller than the \(side) crop")
-            }
-            for y in 0..<side {
-                for x in 0..<side {
-                    let source = ((plan.y + y) * frame.width + plan.x + x) * 3
-                    let target = ((t * side + y) * side + x) * 3
-                    for c in 0..<3 {
-                        values[target + c] = (Float(frame.rgb[source + c]) / 255 - mean[c]) / std[c]
-                    }
-                }
-            }
-        }
-        return try Tensor(shape: [1, frames.count, side, side, 3], values: values)
     }
 }

@@ -65,29 +65,9 @@ public struct ExtractionClips {
             }
             let crop = SpatialSampling.testing(width: first.width, height: first.height, shortSide: side, crop: side,
                                                index: 0, of: 1)
-            let clip = try normalized(frames, crop: crop)
+            let clip = try preset.normalizedClip(frames, crop: crop)
             try body(indices, try pathways.map { try clip.indexSelect(axis: 1, indices: $0) })
         }
         return fps
-    }
-
-    /// `[1, T, side, side, 3]` of `(pixel / 255 - mean) / std` inside the crop.
-    private func normalized(_ frames: [VideoFrame], crop: CropPlan) throws -> Tensor {
-        let side = crop.side
-        var values = [Float](repeating: 0, count: frames.count * side * side * 3)
-        let mean = preset.mean, std = preset.std
-        for (t, frame) in frames.enumerated() {
-            guard frame.width >= crop.x + side, frame.height >= crop.y + side else {
-                throw ModelError("extraction clips", "frame of \(frame.width)x\(frame.height) is smaller than the \(side) crop")
-            }
-            for y in 0..<side {
-                for x in 0..<side {
-                    let source = ((crop.y + y) * frame.width + crop.x + x) * 3
-                    let target = ((t * side + y) * side + x) * 3
-                    for c in 0..<3 { values[target + c] = (Float(frame.rgb[source + c]) / 255 - mean[c]) / std[c] }
-                }
-            }
-        }
-        return try Tensor(shape: [1, frames.count, side, side, 3], values: values)
     }
 }
