@@ -56,10 +56,12 @@ let package = Package(
         ),
         .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"], exclude: ["Fixtures", "Kernels/Fixtures"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"], exclude: ["Fixtures"]),
-        .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN"]),
+        // Helpers shared by the test targets (running the cadence and ffmpeg binaries).
+        .target(name: "CadenceTestSupport", path: "Tests/CadenceTestSupport"),
+        .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN", "CadenceTestSupport"]),
         .testTarget(name: "CadenceModelsTests", dependencies: ["CadenceModels"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
-        .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN"]),
+        .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN", "CadenceTestSupport"]),
     ],
     // Kernels hand raw pointers to worker threads; Swift 5 mode keeps those checks as warnings.
     swiftLanguageModes: [.v5]

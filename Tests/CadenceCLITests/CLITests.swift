@@ -1,3 +1,4 @@
+import CadenceTestSupport
 import CadenceNN
 import Foundation
 import Testing
@@ -144,42 +145,7 @@ import Testing
     }
 }
 
-/// Raw output of a command-line tool.
-struct ToolOutput {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-}
-
-/// Runs an executable and collects its output; stderr is read on another thread so neither pipe blocks.
+/// Runs an executable from the repository root, where the tests' relative clip paths resolve.
 func runTool(_ executable: String, _ arguments: [String]) throws -> ToolOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = CLITests.repository
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let errors = ErrorCollector(err.fileHandleForReading)
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolOutput(status: process.terminationStatus, stdout: outData, stderr: errors.text())
-}
-
-private final class ErrorCollector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
+    try CadenceTestSupport.runTool(executable, arguments, in: CLITests.repository)
 }

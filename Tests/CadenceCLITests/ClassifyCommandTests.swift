@@ -1,3 +1,4 @@
+import CadenceTestSupport
 import CadenceNN
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CadenceTestSupport
 import Foundation
 
 /// The repository's sample clips and the facts scripts/make-clips recorded about them.
@@ -49,29 +50,6 @@ enum Clips {
     static var goodNames: [String] { facts.map(\.file) }
 }
 
-/// Raw output of a command-line tool.
-struct ToolOutput {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-}
-
-/// Runs an executable with arguments and collects its output (stdout is read while it runs, so large
-/// outputs do not block the pipe).
-func runTool(_ executable: String, _ arguments: [String]) throws -> ToolOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let errors = ErrorCollector(err.fileHandleForReading)
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ToolOutput(status: process.terminationStatus, stdout: outData, stderr: errors.text())
-}
-
 /// Every frame as the `ffmpeg` CLI decodes it to RGB24 (one frame per decoded picture: passthrough timing,
 /// so variable frame rate clips are not resampled), optionally through a filter such as `scale=W:H`.
 func ffmpegRGB(_ path: String, filter: String? = nil) throws -> [UInt8] {
@@ -91,22 +69,4 @@ struct ToolFailure: Error, CustomStringConvertible {
 /// The largest absolute difference between two byte arrays of equal length.
 func maxDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
     zip(a, b).reduce(0) { max($0, abs(Int($1.0) - Int($1.1))) }
-}
-
-/// Reads a pipe to its end on another thread, so a chatty stderr never blocks the tool.
-private final class ErrorCollector: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
