@@ -55,7 +55,7 @@ public enum Conv3d {
             return
         }
         let pixels = g.outputPixels, tile = balancedTile(g, pixels: pixels)
-        let cIn = g.inputChannels, cOut = g.outputChannels
+        let cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let tiles = (pixels + tile - 1) / tile
@@ -66,15 +66,7 @@ public enum Conv3d {
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {
-                    let a: UnsafePointer<Float>, lda: Int
-                    if g.isPointwise {
-                        a = input + p0 * cIn + group * cg
-                        lda = cIn
-                    } else {
-                        im2col(g, input, group: group, firstPixel: p0, pixels: rows, into: col.pointer)
-                        a = UnsafePointer(col.pointer)
-                        lda = row
-                    }
+                    let (a, lda) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col.pointer)
                     Gemm.multiply(transposeB: true, m: rows, n: og, k: row, a: a, lda: lda,
                                   b: weights + group * og * row, ldb: row,
                                   c: output + p0 * cOut + group * og, ldc: cOut)
@@ -196,7 +188,7 @@ public enum Conv3d {
             TemporalConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
             return
         }
-        let pixels = g.outputPixels, cIn = g.inputChannels, cOut = g.outputChannels
+        let pixels = g.outputPixels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let count = g.weightCount
@@ -215,15 +207,7 @@ public enum Conv3d {
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {
-                    let b: UnsafePointer<Float>, ldb: Int
-                    if g.isPointwise {
-                        b = input + p0 * cIn + group * cg
-                        ldb = cIn
-                    } else {
-                        im2col(g, input, group: group, firstPixel: p0, pixels: rows, into: col.pointer)
-                        b = UnsafePointer(col.pointer)
-                        ldb = row
-                    }
+                    let (b, ldb) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col.pointer)
                     Gemm.multiply(transposeA: true, m: og, n: row, k: rows,
                                   a: gradOutput + p0 * cOut + group * og, lda: cOut, b: b, ldb: ldb,
                                   beta: 1, c: sum + group * og * row, ldc: row)
@@ -270,6 +254,20 @@ public enum Conv3d {
             }
         }
         activation.apply(out, count: rows * channels)
+    }
+
+    /// One group's `[pixels, kernel.volume * Cg]` GEMM operand for a tile of output pixels, with its row
+    /// stride: a pointwise conv reads the input in place; others gather im2col columns into `scratch`.
+    @inline(__always)
+    static func groupColumns(
+        _ g: Conv3dGeometry, _ input: UnsafePointer<Float>, group: Int, firstPixel: Int, pixels: Int,
+        scratch: UnsafeMutablePointer<Float>
+    ) -> (UnsafePointer<Float>, Int) {
+        if g.isPointwise {
+            return (input + firstPixel * g.inputChannels + group * g.inputChannelsPerGroup, g.inputChannels)
+        }
+        im2col(g, input, group: group, firstPixel: firstPixel, pixels: pixels, into: scratch)
+        return (UnsafePointer(scratch), g.kernel.volume * g.inputChannelsPerGroup)
     }
 
     /// Fills `col[pixels, kernel.volume * Cg]`: for each output pixel, the input channels of `group`
