@@ -194,4 +194,21 @@ import Testing
         #expect(try Self.drain(loader).count == 8)
         #expect(loader.mostBatchesAhead == 2)
     }
+
+    @Test func everyBadInputIsSkippedWithItsReasonOrDecoded() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Clips.path("bad")).sorted()
+        let paths = [Self.good[0]] + names.map { Clips.path("bad/\($0)") }
+        // Two clips per bad input, so each is met twice but reported once.
+        let requests = (1..<paths.count).flatMap { [Self.training($0, seed: UInt64($0)), Self.training($0, seed: UInt64($0 + 50))] }
+        let loader = ClipLoader(paths: paths, batches: [requests], mean: Self.mean, std: Self.std)
+        let batch = try #require(try loader.next())
+        #expect(batch.clips.shape[0] == requests.count)
+        // Concealed damage and a file cut short still give clips; the rest cannot.
+        let decodable: Set<String> = ["corrupt.mp4", "truncated-tail.mkv"]
+        let expected = names.filter { !decodable.contains($0) }.map { Clips.path("bad/\($0)") }
+        #expect(loader.skipped.map(\.path).sorted() == expected)
+        #expect(loader.skipped.allSatisfy { !$0.reason.isEmpty && !$0.reason.contains($0.path) })
+        let skippedPaths = Set(loader.skipped.map(\.path))
+        #expect(batch.requests.allSatisfy { !skippedPaths.contains(paths[$0.video]) })
+    }
 }
