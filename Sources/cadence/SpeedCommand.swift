@@ -69,6 +69,7 @@ struct SpeedCommand: ParsableCommand {
         if let size, size < SpeedNet.minimumSide { throw ValidationError("--size must be at least \(SpeedNet.minimumSide)") }
         if let factors { _ = try parsedFactors(factors) }
         if (plan != nil || render != nil) && target == nil { throw ValidationError("--plan and --render need --target") }
+        guard maxRate >= 1 else { throw ValidationError("--max-rate must be at least 1") }
         if let target, !(1...maxRate).contains(target) {
             throw ValidationError("--target must lie in [1, --max-rate (\(maxRate))]")
         }

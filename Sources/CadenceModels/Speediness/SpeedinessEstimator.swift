@@ -9,8 +9,12 @@ public struct SpeedinessEstimator {
     /// The re-timing grid 1, 1.25, …, 4.
     public static let defaultFactors: [Double] = Array(Swift.stride(from: 1.0, through: 4.0, by: 0.25))
 
+    /// The network, batch norms folded.
     public var model: FoldedSpeedNet
+    /// Window length (`frames`), input size and normalisation; the model's own by default, and
+    /// changeable since the network takes any length and size.
     public var config: SpeedNetConfig
+    /// Re-timing factors, ascending.
     public var factors: [Double]
     /// Source frames between the starts of consecutive windows.
     public var stride: Int
@@ -33,7 +37,7 @@ public struct SpeedinessEstimator {
     }
 
     /// Decodes `path` at the model's input size (short side `config.inputSize`, aspect kept) and
-    /// estimates its curve. `progress(done, total)` is called after each batch of windows.
+    /// estimates its curve. The decoded frames are held in memory (about 50 kB each at 112x149). `progress(done, total)` is called after each batch of windows.
     public func estimate(path: String, progress: (Int, Int) -> Void = { _, _ in }) throws -> SpeedinessCurve {
         let reader = try VideoReader(path: path, resize: .shortSide(config.inputSize))
         var frames: [VideoFrame] = []
