@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN", "CadenceTestSupport"]),
         .testTarget(name: "CadenceModelsTests", dependencies: ["CadenceModels"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
-        .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN", "CadenceTestSupport"]),
+        .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN", "CadenceModels", "CadenceTestSupport"]),
     ],
     // Kernels hand raw pointers to worker threads; Swift 5 mode keeps those checks as warnings.
     swiftLanguageModes: [.v5]

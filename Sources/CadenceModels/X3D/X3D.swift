@@ -14,8 +14,23 @@ public final class X3D: Module, VideoModel {
     public init(_ config: X3DConfig, seed: UInt64 = 0) throws {
         self.config = config
         var generator = TensorRandom(seed: seed)
+        (stem, stages) = try Self.backbone(config, generator: &generator)
+        let last = config.stages[3]
+        head = try X3DHead(input: last.outputChannels, inner: last.innerChannels, features: config.dimC5,
+                           classes: config.classes, poolKernel: config.headPoolKernel, bnLin5: config.bnLin5,
+                           dropoutRate: config.dropoutRate, generator: &generator)
+        super.init()
+        registerModule("s1", stem)
+        for (i, stage) in stages.enumerated() { registerModule("s\(i + 2)", stage) }
+        registerModule("head", head)
+    }
+
+    /// The stem `s1` and stages `s2…s5` of `config` (everything before the head), under PySlowFast's
+    /// names; SpeedNet reuses them with its own head. Stages keep time (temporal stride 1).
+    static func backbone(_ config: X3DConfig, generator: inout TensorRandom) throws
+        -> (stem: NamedStage<X3DStem>, stages: [NamedStage<X3DBlock>]) {
         let stemWidth = config.stemWidth
-        stem = NamedStage([("pathway0_stem", try X3DStem(width: stemWidth, generator: &generator))])
+        let stem = NamedStage([("pathway0_stem", try X3DStem(width: stemWidth, generator: &generator))])
         var input = stemWidth
         var stages: [NamedStage<X3DBlock>] = []
         for (index, stage) in config.stages.enumerated() {
@@ -30,15 +45,7 @@ public final class X3D: Module, VideoModel {
             stages.append(NamedStage(blocks))
             input = stage.outputChannels
         }
-        self.stages = stages
-        let last = config.stages[3]
-        head = try X3DHead(input: last.outputChannels, inner: last.innerChannels, features: config.dimC5,
-                           classes: config.classes, poolKernel: config.headPoolKernel, bnLin5: config.bnLin5,
-                           dropoutRate: config.dropoutRate, generator: &generator)
-        super.init()
-        registerModule("s1", stem)
-        for (i, stage) in stages.enumerated() { registerModule("s\(i + 2)", stage) }
-        registerModule("head", head)
+        return (stem, stages)
     }
 
     public var pathwayCount: Int { 1 }
