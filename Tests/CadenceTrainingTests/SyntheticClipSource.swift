@@ -11,14 +11,12 @@ final class SyntheticClipSource: ClipSource {
     private let paths: [String]
     private var batches: [[ClipRequest]]
     private(set) var skipped: [SkippedVideo] = []
-    private let replace: Bool
 
-    init(paths: [String], batches: [[ClipRequest]], replaceBadVideos: Bool) {
+    init(paths: [String], batches: [[ClipRequest]]) {
         self.paths = paths
         // Paths look like "<name>-class<k>".
         labels = paths.map { Int($0.split(separator: "class").last ?? "0") ?? 0 }
         self.batches = batches
-        replace = replaceBadVideos
     }
 
     func next() throws -> ClipBatch? {
@@ -27,9 +25,8 @@ final class SyntheticClipSource: ClipSource {
         for i in requests.indices where paths[requests[i].video].contains("bad") {
             let path = paths[requests[i].video]
             if !skipped.contains(where: { $0.path == path }) { skipped.append(SkippedVideo(path: path, reason: "synthetic bad video")) }
-            if let good = paths.firstIndex(where: { !$0.contains("bad") }), replace { requests[i].video = good }
+            if let good = paths.firstIndex(where: { !$0.contains("bad") }) { requests[i].video = good }
         }
-        if !replace { requests.removeAll { paths[$0.video].contains("bad") } }
         guard let first = requests.first else { return try next() }
         let clips = try requests.map { request -> Tensor in
             var generator = TensorRandom(seed: request.seed &+ UInt64(request.video))
@@ -43,8 +40,8 @@ final class SyntheticClipSource: ClipSource {
 
     func cancel() {}
 
-    static let factory: ClipSourceFactory = { paths, batches, _, _, replace in
-        SyntheticClipSource(paths: paths, batches: batches, replaceBadVideos: replace)
+    static let factory: ClipSourceFactory = { paths, batches, _, _ in
+        SyntheticClipSource(paths: paths, batches: batches)
     }
 }
 

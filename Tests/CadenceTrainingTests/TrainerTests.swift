@@ -1,5 +1,6 @@
 import CadenceNN
 import CadenceTensor
+import CadenceVideo
 import Foundation
 import Testing
 @testable import CadenceTraining

@@ -1,3 +1,4 @@
+import CadenceVideo
 import Foundation
 
 /// `RUN/run.json`: everything needed to rebuild and use the trained model (preset, clip shape,

@@ -1,3 +1,4 @@
+import CadenceVideo
 import Foundation
 
 /// The files of one training run:

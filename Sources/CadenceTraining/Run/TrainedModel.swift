@@ -1,3 +1,4 @@
+import CadenceVideo
 import CadenceNN
 import Foundation
 

@@ -1,3 +1,4 @@
+import CadenceVideo
 /// The run's learning curves as two SVG charts stacked in one image: training loss, and training and
 /// validation accuracy, per epoch.
 public enum TrainingCurves {

@@ -1,3 +1,4 @@
+import CadenceVideo
 /// The clip shape, batch size and learning-rate multiplier of every training iteration: the
 /// configured shape throughout, or the multigrid schedule's long-cycle stage per epoch and
 /// short-cycle shape per iteration.

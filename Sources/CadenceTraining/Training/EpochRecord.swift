@@ -1,3 +1,4 @@
+import CadenceVideo
 /// One line of `RUN/metrics.jsonl`: what an epoch trained on and how it scored.
 public struct EpochRecord: Codable, Sendable, Equatable {
     /// 1-based epoch and the run's total.

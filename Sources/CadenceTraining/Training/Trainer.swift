@@ -1,5 +1,6 @@
 import CadenceNN
 import CadenceTensor
+import CadenceVideo
 import Foundation
 
 /// Trains a preset's network on labelled videos as PySlowFast's `train_net.py` does: SGD with
@@ -140,7 +141,7 @@ public final class Trainer {
                             planner: BatchPlanner, stepSeconds: inout [Double]) throws -> EpochRecord {
         let epochStart = DispatchTime.now().uptimeNanoseconds
         let batches = planner.trainingBatches(epoch: epoch)
-        let source = try makeSource(train.map(\.path), batches, preset.mean, preset.std, true)
+        let source = try makeSource(train.map(\.path), batches, preset.mean, preset.std)
         defer { source.cancel() }
         network.train()
         var lossSum = 0.0, correct = 0, clips = 0, step = 0, lr = 0.0
@@ -229,14 +230,16 @@ public final class Trainer {
         defer { network.train() }
         let folded = try network.folded()
         let batches = BatchPlanner.validationBatches(videos: validation.count, configuration: configuration)
-        let source = try makeSource(validation.map(\.path), batches, preset.mean, preset.std, false)
+        let source = try makeSource(validation.map(\.path), batches, preset.mean, preset.std)
         defer { source.cancel() }
         var sums = [[Float]](repeating: [], count: validation.count)
         var done = 0
         while let batch = try source.next() {
             let scores = try folded.forward(pack(batch.clips), observer: nil).toArray()
-            let k = classNames.count
+            let k = classNames.count, planned = batches[done]
             for (row, request) in batch.requests.enumerated() {
+                // A view taken from a replacement video does not score the planned one.
+                if row < planned.count, planned[row].video != request.video { continue }
                 let score = Array(scores[row * k..<(row + 1) * k])
                 sums[request.video] = sums[request.video].isEmpty ? score : zip(sums[request.video], score).map(+)
             }

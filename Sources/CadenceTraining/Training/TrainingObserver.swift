@@ -1,3 +1,4 @@
+import CadenceVideo
 /// Receives a training run's progress; the library reports, the CLI renders (a progress bar, lines
 /// per epoch, JSON). Every method has an empty default.
 public protocol TrainingObserver: AnyObject {

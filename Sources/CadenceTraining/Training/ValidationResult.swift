@@ -1,3 +1,4 @@
+import CadenceVideo
 /// Video-level validation scores: each video's class scores averaged over its views, then top-1,
 /// top-5 and a confusion matrix (rows: true class, columns: predicted class).
 public struct ValidationResult: Codable, Sendable, Equatable {
