@@ -118,3 +118,31 @@ import Testing
         #expect(result.confusion == [[1, 0, 0], [0, 0, 0], [1, 1, 0]])
     }
 }
+
+@Suite struct SubBatchTests {
+    @Test func subBatchesAreNearEqualAndNeverSingleClips() {
+        #expect(Trainer.subBatchSizes(clips: 16, splits: 8) == [2, 2, 2, 2, 2, 2, 2, 2])
+        #expect(Trainer.subBatchSizes(clips: 13, splits: 4) == [4, 3, 3, 3])
+        #expect(Trainer.subBatchSizes(clips: 3, splits: 8) == [3])
+        #expect(Trainer.subBatchSizes(clips: 8, splits: 1) == [8])
+    }
+
+    @Test func aLastSingleClipJoinsThePreviousBatch() throws {
+        let planner = BatchPlanner(shapes: ClipShapePlan(try tinyConfiguration()), trainCount: 9)
+        #expect(planner.trainingBatches(epoch: 0).map(\.count) == [4, 5])
+    }
+}
+
+@Suite struct ShortMultigridRunTests {
+    @Test func theLastEpochIsAtTheFullShapeEvenWhenRoundingEmptiesTheFinalStage() throws {
+        var c = try tinyConfiguration(epochs: 2)
+        c.crop = 64
+        c.multigrid = .long
+        let plan = ClipShapePlan(c)
+        #expect(plan.schedule?.stages.map(\.endEpoch) == [2, 2, 3, 3, 3])
+        #expect(plan.epochs == 3)
+        let last = plan.iteration(epoch: 2, iteration: 0)
+        #expect([last.frames, last.crop, last.batchSize, last.batchNormSplits] == [4, 64, 4, 1])
+        #expect(plan.iteration(epoch: 0, iteration: 0).frames == 1)
+    }
+}

@@ -119,3 +119,39 @@ import Testing
         #expect(zip(before, after).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 }
+
+@Suite struct MultigridTrainingTests {
+    @Test func multigridRunTrainsEveryShapeWithSubBatchNorm() throws {
+        var configuration = try tinyConfiguration(epochs: 2)
+        configuration.crop = 64
+        configuration.testCrop = 64
+        configuration.jitter = [64, 72]
+        configuration.multigrid = .longShort
+        configuration.batchSize = 2
+        configuration.batchNormBaseSize = 2
+        configuration.learningRate = 0.01
+        let folder = temporaryFolder("multigrid")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let trainer = try Trainer(configuration: configuration, classNames: ["a", "b"], train: syntheticVideos(12, prefix: "t"),
+                                  validation: syntheticVideos(2, prefix: "v"), folder: RunFolder(folder),
+                                  makeSource: SyntheticClipSource.factory)
+        let outcome = try trainer.run()
+        let plan = ClipShapePlan(configuration)
+        #expect(outcome.finished && outcome.records.count == plan.epochs)
+        #expect(outcome.records.map { [$0.frames, $0.crop, $0.batchSize] } == [[1, 45, 16], [2, 45, 8], [4, 64, 2]])
+
+        // Batch norm ran once per sub-batch: its counter grew by the split count of every iteration.
+        let planner = BatchPlanner(shapes: plan, trainCount: 12)
+        var expected = 0, steps = 0
+        for epoch in 0..<plan.epochs {
+            for (step, batch) in planner.trainingBatches(epoch: epoch).enumerated() {
+                steps += 1
+                expected += Trainer.subBatchSizes(clips: batch.count, splits: plan.iteration(epoch: epoch, iteration: step).batchNormSplits).count
+            }
+        }
+        #expect(expected > steps)
+        let weights = try SafetensorsFile.readTensors(RunFolder(folder).model)
+        let counter = try #require(weights["s1.pathway0_stem.bn.num_batches_tracked"])
+        #expect(counter.bytes.withUnsafeBytes { $0.load(as: Int64.self) } == Int64(expected))
+    }
+}

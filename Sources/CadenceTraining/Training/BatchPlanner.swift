@@ -14,7 +14,7 @@ public struct BatchPlanner: Sendable {
     }
 
     /// The training batches of `epoch`: the videos in an order shuffled by (seed, epoch), cut into
-    /// batches of each iteration's size (the last may be smaller).
+    /// batches of each iteration's size (the last may be smaller, but not a single clip).
     public func trainingBatches(epoch: Int) -> [[ClipRequest]] {
         let c = shapes.configuration
         var generator = TensorRandom(seed: TrainingSeed.derive(c.seed, .shuffle, epoch))
@@ -33,6 +33,11 @@ public struct BatchPlanner: Sendable {
                                    seed: TrainingSeed.derive(c.seed, .clip, epoch, p))
             })
             position = end
+        }
+        // A last batch of one clip joins the one before: batch norm needs two clips at the smallest grids.
+        if batches.count > 1, let last = batches.last, last.count == 1 {
+            batches.removeLast()
+            batches[batches.count - 1] += last
         }
         return batches
     }

@@ -44,6 +44,20 @@ public struct ClipShapePlan: Sendable, Equatable {
         return (shapes.map(\.frames).min() ?? configuration.frames, shapes.map(\.crop).min() ?? configuration.crop)
     }
 
+    /// The long-cycle shape of `epoch` (frames, crop and batch before the short cycle varies them).
+    public func epochShape(epoch: Int) -> (frames: Int, crop: Int, batchSize: Int) {
+        let c = configuration
+        guard let schedule else { return (c.frames, c.crop, c.batchSize) }
+        let shape = stage(epoch: epoch, schedule).shape
+        return (shape.frames, shape.crop, c.batchSize * shape.batchMultiplier)
+    }
+
+    /// The schedule's stage for `epoch`; the last epoch trains at the full shape even when rounding
+    /// left the final stages no epochs (short runs).
+    private func stage(epoch: Int, _ schedule: MultigridSchedule) -> MultigridSchedule.Stage {
+        epoch == epochs - 1 ? schedule.stages[schedule.stages.count - 1] : schedule.stage(atEpoch: epoch)
+    }
+
     /// The shape of iteration `iteration` of epoch `epoch` (both 0-based).
     public func iteration(epoch: Int, iteration: Int) -> Iteration {
         let c = configuration
@@ -51,7 +65,7 @@ public struct ClipShapePlan: Sendable, Equatable {
             return Iteration(frames: c.frames, crop: c.crop, batchSize: c.batchSize, jitter: c.jitter[0]...c.jitter[1],
                              samplingRates: c.samplingRate...c.samplingRate, learningRateMultiplier: 1, batchNormSplits: 1)
         }
-        let stage = schedule.stage(atEpoch: epoch)
+        let stage = stage(epoch: epoch, schedule)
         let shape = stage.shortCycle[iteration % stage.shortCycle.count]
         // PySlowFast scales the jitter's lower end with the crop and keeps the upper end.
         let low = max(shape.crop, Int((Double(c.jitter[0] * shape.crop) / Double(c.crop)).rounded(.toNearestOrEven)))

@@ -16,7 +16,8 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var epochSeconds: Double
     public var clipsPerSecond: Double
     public var trainClips: Int
-    /// The epoch's clip shape (multigrid changes it) and base-shape batch.
+    /// The epoch's long-cycle clip shape and batch (multigrid changes them; the short cycle varies
+    /// them further per iteration).
     public var frames: Int
     public var crop: Int
     public var batchSize: Int

@@ -186,25 +186,32 @@ public final class Trainer {
             let data = try JSONSerialization.data(withJSONObject: matrix, options: [.sortedKeys])
             try folder.write(String(decoding: data, as: UTF8.self) + "\n", to: folder.confusion)
         }
-        let full = shapes.iteration(epoch: epoch, iteration: 0)
+        let shape = shapes.epochShape(epoch: epoch)
         return EpochRecord(
             epoch: epoch + 1, epochs: epochs, trainLoss: lossSum / Double(max(clips, 1)),
             trainTop1: 100 * Double(correct) / Double(max(clips, 1)), valTop1: result?.scores.top1,
             valTop5: result?.scores.top5, lr: lr,
             epochSeconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9,
             clipsPerSecond: Double(clips) / max(trainSeconds, 1e-9), trainClips: clips,
-            frames: full.frames, crop: full.crop, batchSize: configuration.batchSize * (shapes.schedule?.stage(atEpoch: epoch).shape.batchMultiplier ?? 1),
+            frames: shape.frames, crop: shape.crop, batchSize: shape.batchSize,
             skipped: skipped)
     }
 
     /// The logits of a batch; with `splits > 1` the batch is run as that many sub-batches so batch
     /// norm computes its statistics over each (sub-batch BN: these models mix samples nowhere else).
     private func forward(_ network: any VideoModel, clips: Tensor, splits: Int) throws -> Tensor {
-        let n = clips.shape[0], parts = max(1, min(splits, n))
-        let sizes = (0..<parts).map { n / parts + ($0 < n % parts ? 1 : 0) }
+        let sizes = Trainer.subBatchSizes(clips: clips.shape[0], splits: splits)
+        let parts = sizes.count
         let pieces = parts == 1 ? [clips] : try clips.split(sizes: sizes, axis: 0).map { $0.contiguous() }
         let logits = try pieces.map { try network.forward(pack($0)) }
         return parts == 1 ? logits[0] : try Tensor.concat(logits, axis: 0)
+    }
+
+    /// Sizes of the sub-batches a batch of `clips` is split into: `splits` near-equal parts, but
+    /// never parts of a single clip (batch norm needs two values per channel at the smallest grids).
+    static func subBatchSizes(clips: Int, splits: Int) -> [Int] {
+        let parts = max(1, min(splits, clips / 2))
+        return (0..<parts).map { clips / parts + ($0 < clips % parts ? 1 : 0) }
     }
 
     /// One input per pathway (SlowFast's slow pathway takes a subset of the frames).
