@@ -40,8 +40,15 @@ import Testing
         configuration.clipGradientNorm = 5
         configuration.labelSmoothing = 0.1
         configuration.warmupEpochs = 1
+        // Kernels split work dynamically over threads and sum partial results per worker, so only a
+        // single thread gives bit-identical sums from run to run.
+        let threads = Parallel.threadCount
         Parallel.threadCount = 1
         Gemm.setThreads(1)
+        defer {
+            Parallel.threadCount = threads
+            Gemm.setThreads(threads)
+        }
         let straight = temporaryFolder("straight"), resumed = temporaryFolder("resumed")
         defer {
             try? FileManager.default.removeItem(atPath: straight)
