@@ -58,6 +58,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Short-side jitter range A:B of training clips (default: crop x 256/224 : crop x 320/224).")
     var jitter: String?
 
+    @Flag(help: "No horizontal flips of training clips (for classes that depend on left and right).")
+    var noFlip = false
+
     @Option(help: "Epochs (a --multigrid long cycle trains 1.5x as many).")
     var epochs = 10
 
@@ -167,6 +170,7 @@ struct TrainCommand: ParsableCommand {
         c.crop = crop ?? preset.trainCrop
         c.testCrop = testCrop ?? TrainingConfiguration.defaultTestCrop(preset: preset, crop: c.crop)
         c.jitter = try jitter.map(parsedJitter) ?? TrainingConfiguration.defaultJitter(crop: c.crop)
+        c.flip = !noFlip
         c.learningRate = lr
         c.warmupEpochs = warmupEpochs
         c.warmupStartRate = lr / 10
