@@ -167,6 +167,21 @@ import Testing
         let loader = ClipLoader(paths: Self.good, batches: [[tooBig], [Self.training(0, seed: 0)]], mean: Self.mean, std: Self.std)
         #expect(throws: LoaderError.self) { _ = try loader.next() }
         #expect(try loader.next() != nil)
+        let noViews = ClipRequest(video: 0, frames: 2, samplingRate: 1, timing: .view(index: 0, count: 0),
+                                  framing: .testing(shortSide: 40, crop: 32, index: 0, count: 1), seed: 0)
+        let outside = ClipRequest(video: 3, frames: 2, samplingRate: 1, timing: .random,
+                                  framing: .testing(shortSide: 40, crop: 32, index: 0, count: 1), seed: 0)
+        let mixed = [Self.training(0, seed: 0), Self.training(1, seed: 1, frames: 3)]
+        let checked = ClipLoader(paths: Self.good, batches: [[noViews], [outside], mixed, []], mean: Self.mean, std: Self.std)
+        for clip in [0, 0, 1, 0] {
+            #expect {
+                _ = try checked.next()
+            } throws: { error in
+                guard case let .invalidRequest(_, position, _) = error as? LoaderError else { return false }
+                return position == clip
+            }
+        }
+        #expect(try checked.next() == nil)
         let unnormalised = ClipLoader(paths: Self.good, batches: [[Self.training(0, seed: 0)]], mean: [0.5], std: [0, 1, 1])
         #expect(throws: LoaderError.invalidNormalization(mean: [0.5], std: [0, 1, 1])) { _ = try unnormalised.next() }
     }

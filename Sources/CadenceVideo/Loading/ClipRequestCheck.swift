@@ -4,7 +4,7 @@ extension ClipRequest {
         if !(0..<videoCount).contains(video) { return "video \(video) is not among the \(videoCount) videos" }
         if frames < 1 { return "a clip needs at least one frame, not \(frames)" }
         if samplingRate < 1 { return "sampling rate \(samplingRate) is below 1" }
-        if case let .view(index, count) = timing, !(0..<count).contains(index) {
+        if case let .view(index, count) = timing, count < 1 || index < 0 || index >= count {
             return "temporal view \(index) is not among \(count) views"
         }
         switch framing {
