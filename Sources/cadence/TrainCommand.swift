@@ -88,6 +88,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fraction of each class held out for validation when there is no val/ folder or --val-csv.")
     var valFraction = 0.2
 
+    @Option(help: "Recompute batch-norm statistics over N training batches before each validation (precise BN; 0: off).")
+    var preciseBn = 0
+
     @Option(help: "Write a checkpoint every N epochs (and after the last).")
     var checkpointEvery = 1
 
@@ -179,6 +182,7 @@ struct TrainCommand: ParsableCommand {
         c.clipGradientNorm = clipGrad
         (c.validationTemporalViews, c.validationSpatialViews) = try parsedViews()
         c.checkpointEvery = checkpointEvery
+        c.preciseBatchNormBatches = preciseBn
         c.seed = seed
         c.multigrid = multigrid.flatMap(MultigridMode.init(rawValue:))
         c.fineTuneFrom = fromCheckpoint

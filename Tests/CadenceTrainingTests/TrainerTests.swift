@@ -102,6 +102,20 @@ import Testing
         #expect(try RunFolder(folder).records().first?.skipped.count == 2)
     }
 
+    @Test func preciseBatchNormRunsExtraStatisticsBatches() throws {
+        var configuration = try tinyConfiguration(epochs: 1)
+        configuration.preciseBatchNormBatches = 2
+        let folder = temporaryFolder("precise")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        _ = try trainer(configuration, folder: folder, validation: 0).run()
+        let weights = try SafetensorsFile.readTensors(RunFolder(folder).model)
+        let counter = try #require(weights["s1.pathway0_stem.bn.num_batches_tracked"])
+        // Two training steps of 4 clips, then two statistics batches.
+        #expect(counter.bytes.withUnsafeBytes { $0.load(as: Int64.self) } == 4)
+        let variance = try #require(weights["s1.pathway0_stem.bn.running_var"]?.floats())
+        #expect(variance.allSatisfy { $0.isFinite && $0 >= 0 })
+    }
+
     @Test func fineTuningLoadsTheBackboneAndReplacesTheHead() throws {
         let source = temporaryFolder("source"), target = temporaryFolder("target")
         defer {

@@ -178,6 +178,9 @@ public final class Trainer {
                 clipsPerSecond: Double(clips) / max(trainSeconds, 1e-9), secondsLeft: perStep * Double(stepsLeft)))
         }
         var skipped = source.skipped
+        if configuration.preciseBatchNormBatches > 0 {
+            skipped += try recomputeBatchNormStatistics(network, batches: batches)
+        }
         let result = try validate(network)
         if let result {
             skipped += result.skipped
@@ -195,6 +198,27 @@ public final class Trainer {
             clipsPerSecond: Double(clips) / max(trainSeconds, 1e-9), trainClips: clips,
             frames: shape.frames, crop: shape.crop, batchSize: shape.batchSize,
             skipped: skipped)
+    }
+
+    /// PySlowFast's precise BN: running statistics of every batch norm become the plain average of
+    /// the batch statistics over the first `preciseBatchNormBatches` training batches (momentum
+    /// `1 / (i + 1)` for batch `i`), which evaluation then uses instead of the noisy running average.
+    private func recomputeBatchNormStatistics(_ network: any VideoModel, batches: [[ClipRequest]]) throws -> [SkippedVideo] {
+        let norms = network.namedModules().compactMap { $0.module as? BatchNorm3d }
+        let plan = Array(batches.prefix(configuration.preciseBatchNormBatches))
+        guard !norms.isEmpty, !plan.isEmpty else { return [] }
+        let momenta = norms.map(\.momentum)
+        defer { for (norm, momentum) in zip(norms, momenta) { norm.momentum = momentum } }
+        let source = try makeSource(train.map(\.path), plan, preset.mean, preset.std)
+        defer { source.cancel() }
+        var count = 0
+        while let batch = try source.next() {
+            for norm in norms { norm.momentum = 1 / Float(count + 1) }
+            // The whole batch at once: the statistics of the epoch's shape, not of sub-batches.
+            _ = try Tensor.withNoGrad { try network.forward(pack(batch.clips)) }
+            count += 1
+        }
+        return source.skipped
     }
 
     /// The logits of a batch; with `splits > 1` the batch is run as that many sub-batches so batch

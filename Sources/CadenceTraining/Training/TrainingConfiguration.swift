@@ -39,6 +39,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var multigrid: MultigridMode?
     /// Clips that batch-norm statistics cover under multigrid (PySlowFast's `BN_BASE_SIZE`).
     public var batchNormBaseSize: Int
+    /// Training batches over which batch-norm statistics are recomputed as true averages before each
+    /// validation and checkpoint (PySlowFast's precise BN); 0 keeps the running averages.
+    public var preciseBatchNormBatches: Int
     /// A checkpoint to fine-tune from (its classifier is replaced), or nil to start from scratch.
     public var fineTuneFrom: String?
 
@@ -68,6 +71,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         seed = 0
         multigrid = nil
         batchNormBaseSize = 8
+        preciseBatchNormBatches = 0
         fineTuneFrom = nil
     }
 
@@ -104,5 +108,6 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
                   "must be TxS with T >= 1 and S 1 or 3")
         try check(checkpointEvery > 0, "checkpoint-every", "must be positive")
         try check(batchNormBaseSize > 0, "bn-base-size", "must be positive")
+        try check(preciseBatchNormBatches >= 0, "precise-bn", "must not be negative")
     }
 }
