@@ -45,6 +45,16 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     /// A checkpoint to fine-tune from (its classifier is replaced), or nil to start from scratch.
     public var fineTuneFrom: String?
 
+    enum CodingKeys: String, CodingKey {
+        case model, frames, samplingRate = "sampling_rate", crop, testCrop = "test_crop", jitter, flip, epochs
+        case batchSize = "batch_size", learningRate = "learning_rate", warmupEpochs = "warmup_epochs", warmupStartRate = "warmup_start_rate"
+        case cosineEndRate = "cosine_end_rate", weightDecay = "weight_decay", momentum, labelSmoothing = "label_smoothing"
+        case clipGradientNorm = "clip_gradient_norm", validationTemporalViews = "validation_temporal_views"
+        case validationSpatialViews = "validation_spatial_views", checkpointEvery = "checkpoint_every", seed
+        case multigrid, batchNormBaseSize = "batch_norm_base_size", preciseBatchNormBatches = "precise_batch_norm_batches"
+        case fineTuneFrom = "fine_tune_from"
+    }
+
     /// The defaults for `preset`: its clip shape and crops, PySlowFast's X3D recipe scaled down to a
     /// small CPU run (SGD 0.1 Nesterov, cosine, label smoothing off).
     public init(preset: ModelPreset, epochs: Int = 10, batchSize: Int = 8) {
