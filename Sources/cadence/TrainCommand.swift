@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
         the batch multiplier.
 
         RUN gets run.json (options, preset, classes), metrics.jsonl (one record per epoch), curves.svg (loss and \
-        accuracy), confusion.json, checkpoints/checkpoint_epoch_NNNNN.safetensors and, at the end, \
+        accuracy), confusion.json, checkpoints/checkpoint_epoch_NNNNN.safetensors (the newest --keep-checkpoints) and, at the end, \
         model.safetensors, which `cadence classify --weights RUN/model.safetensors` uses without --model or \
         --labels. A RUN with checkpoints of the same options resumes from the newest one, ending with the same \
         weights as an uninterrupted run (bit for bit with --threads 1; with more threads the kernels' summation \
@@ -94,6 +94,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every N epochs (and after the last).")
     var checkpointEvery = 1
 
+    @Option(help: "Keep the newest N checkpoints (0: all).")
+    var keepCheckpoints = 2
+
     @Option(help: "Seed of initialisation, shuffling, clip sampling and dropout.")
     var seed: UInt64 = 0
 
@@ -137,6 +140,7 @@ struct TrainCommand: ParsableCommand {
         if csv == nil && (valCsv != nil || pathPrefix != nil || classNames != nil) {
             throw ValidationError("--val-csv, --path-prefix and --class-names go with --csv")
         }
+        if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
         if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
         if let multigrid, MultigridMode(rawValue: multigrid) == nil {
             throw ValidationError("--multigrid must be long, short or long+short, got \"\(multigrid)\"")
@@ -203,6 +207,7 @@ struct TrainCommand: ParsableCommand {
                                   validation: dataset.validation, folder: RunFolder(runFolder),
                                   makeSource: clipLoaderFactory(threads: loaderThreads))
         trainer.stopAfterEpochs = stopAfterEpochs
+        trainer.keepCheckpoints = keepCheckpoints
         let console = TrainingConsole(json: json, progressBar: isatty(2) != 0)
         trainer.observer = console
         printError("training \(model) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "

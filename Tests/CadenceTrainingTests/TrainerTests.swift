@@ -15,7 +15,12 @@ import Testing
     @Test func lossFallsAndAccuracyBeatsChance() throws {
         let folder = temporaryFolder("learn")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let outcome = try trainer(tinyConfiguration(epochs: 4), folder: folder, train: 16).run()
+        let learner = try trainer(tinyConfiguration(epochs: 4), folder: folder, train: 16)
+        learner.keepCheckpoints = 3
+        let outcome = try learner.run()
+        // Only the newest checkpoints are kept, and nothing half-written is left.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: RunFolder(folder).checkpoints.path).sorted()
+                == (2...4).map { String(format: "checkpoint_epoch_%05d.safetensors", $0) })
         #expect(outcome.finished)
         let records = outcome.records
         #expect(records.count == 4)

@@ -7,7 +7,7 @@ import Foundation
 ///     RUN/metrics.jsonl              one EpochRecord per line
 ///     RUN/curves.svg                 loss and accuracy per epoch (rewritten each epoch)
 ///     RUN/confusion.json             the latest validation confusion matrix
-///     RUN/checkpoints/checkpoint_epoch_00005.safetensors
+///     RUN/checkpoints/checkpoint_epoch_00005.safetensors   the newest few (Trainer.keepCheckpoints)
 ///     RUN/model.safetensors          final weights, with run.json in the metadata
 ///
 /// Every file is written whole through a temporary sibling renamed into place.
@@ -35,6 +35,19 @@ public struct RunFolder: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
         return names.filter { $0.hasPrefix("checkpoint_epoch_") && $0.hasSuffix(".safetensors") }.max()
             .map { checkpoints.appendingPathComponent($0) }
+    }
+
+    /// Deletes all but the newest `count` checkpoints (a run needs only its newest to resume).
+    public func pruneCheckpoints(keeping count: Int) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+        let ordered = names.filter { $0.hasPrefix("checkpoint_epoch_") && $0.hasSuffix(".safetensors") }.sorted()
+        for name in ordered.dropLast(count) {
+            do {
+                try FileManager.default.removeItem(at: checkpoints.appendingPathComponent(name))
+            } catch {
+                throw TrainingError(checkpoints.appendingPathComponent(name).path, "cannot be removed: \(error.localizedDescription)")
+            }
+        }
     }
 
     /// Creates the folder and its checkpoints folder.

@@ -18,6 +18,8 @@ public final class Trainer {
     public let validation: [LabeledVideo]
     public let folder: RunFolder
     public weak var observer: (any TrainingObserver)?
+    /// How many of the newest checkpoints to keep (0: all); older ones are deleted after each save.
+    public var keepCheckpoints = 2
     /// Test hook: return after this many epochs as if the process had been killed there.
     public var stopAfterEpochs: Int?
 
@@ -118,6 +120,7 @@ public final class Trainer {
             if done % configuration.checkpointEvery == 0 || done == epochs {
                 try TrainingCheckpoint(weights: network.stateDict(), optimizerState: optimizer.stateDict(),
                                        epochsDone: done, run: description).write(to: folder.checkpoint(afterEpochs: done))
+                if keepCheckpoints > 0 { try folder.pruneCheckpoints(keeping: keepCheckpoints) }
             }
             observer?.epochFinished(record)
             if let stop = stopAfterEpochs, done >= stop, done < epochs { return outcome }
