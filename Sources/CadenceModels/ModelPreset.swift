@@ -15,9 +15,9 @@ public struct ModelPreset: Sendable {
     public let name: String
     public private(set) var architecture: Architecture
     /// Frames per clip (for SlowFast, the fast pathway's count).
-    public let frames: Int
+    public private(set) var frames: Int
     /// Source frames between sampled frames (at the 30 fps target rate).
-    public let samplingRate: Int
+    public private(set) var samplingRate: Int
     public private(set) var trainCrop: Int
     /// Short side and square crop size at test time (PySlowFast's 3-crop protocol).
     public private(set) var testCrop: Int
@@ -66,6 +66,28 @@ public struct ModelPreset: Sendable {
             copy.testCrop = crop
         }
         copy.trainCrop = crop
+        return copy
+    }
+
+    /// The preset sampling `frames` frames `samplingRate` apart and testing at `testCrop`, with the
+    /// network's temporal sizes (head pooling, MViT position tables) following `frames`: for models
+    /// trained with `cadence train --frames --sampling-rate`.
+    public func withClip(frames: Int, samplingRate: Int, testCrop: Int? = nil) -> ModelPreset {
+        var copy = self
+        switch architecture {
+        case var .x3d(config):
+            config.frames = frames
+            copy.architecture = .x3d(config)
+        case var .resNet(config):
+            config.frames = frames
+            copy.architecture = .resNet(config)
+        case var .mvit(config):
+            config.frames = frames
+            copy.architecture = .mvit(config)
+        }
+        copy.frames = frames
+        copy.samplingRate = samplingRate
+        if let testCrop { copy.testCrop = testCrop }
         return copy
     }
 

@@ -9,7 +9,8 @@ struct Cadence: ParsableCommand {
         discussion: """
         Exit codes: 0 success, 1 some inputs failed (each is reported with its reason), 2 usage error.
         """,
-        subcommands: [InfoCommand.self, DecodeCommand.self, ModelsCommand.self, ConvertCommand.self, ForwardCommand.self, ClassifyCommand.self, ExtractCommand.self, SpeedCommand.self]
+        subcommands: [InfoCommand.self, DecodeCommand.self, ModelsCommand.self, ConvertCommand.self, ForwardCommand.self,
+                      ClassifyCommand.self, ExtractCommand.self, TrainCommand.self, SpeedCommand.self]
     )
 
     /// Runs the command; usage errors exit with 2 rather than ArgumentParser's 64 (EX_USAGE).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CadenceModels
 import CadenceTensor
+import CadenceTraining
 import Foundation
 
 /// `cadence classify VIDEO...`: top-k classes of whole videos with PySlowFast's multi-view test.
@@ -21,8 +22,8 @@ struct ClassifyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Video files.", valueName: "video"))
     var videos: [String]
 
-    @Option(help: "Model preset (see `cadence models`).")
-    var model: String
+    @Option(help: "Model preset (see `cadence models`); not needed for a model `cadence train` wrote.")
+    var model: String?
 
     @Option(help: "Weights: safetensors, PySlowFast .pyth or PyTorchVideo checkpoint.")
     var weights: String
@@ -56,14 +57,19 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        var preset = try ModelPreset.named(model)
+        // A model written by `cadence train` carries its preset, clip shape and class names.
+        let trained = try TrainedModel.read(URL(fileURLWithPath: weights))
+        guard let name = model ?? trained?.run.configuration.model else {
+            throw ValidationError("--model is required for weights that `cadence train` did not write")
+        }
+        var preset = try trained?.preset ?? ModelPreset.named(name)
         if let trainCrop { preset = preset.withTrainCrop(trainCrop) }
-        let network = try ModelCheckpoint.model(preset, weights: URL(fileURLWithPath: weights))
+        let network = try trained?.network ?? ModelCheckpoint.model(preset, weights: URL(fileURLWithPath: weights))
         network.eval()
         let folded = try network.folded()
         let classes = network.expectedShapes()["head.projection.weight"]?.first
         // Without --labels a 400-class model is taken to be a Kinetics-400 checkpoint.
-        let names = try labels.map { try ClassNames.read($0) }
+        let names = try labels.map { try ClassNames.read($0) } ?? trained?.classNames
             ?? (classes == 400 ? KineticsClassNames.kinetics400 : nil)
         let (temporal, spatial) = try views.map(parsedViews) ?? preset.testViews
         let testViews = try TestViews(preset: preset, temporal: temporal, spatial: spatial)

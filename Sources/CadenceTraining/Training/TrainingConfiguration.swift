@@ -1,0 +1,123 @@
+import Foundation
+
+/// Every option that decides what a training run computes. It is saved in `RUN/run.json`; a run
+/// resumes automatically only when the saved configuration equals the requested one.
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    /// Model preset name (`cadence models`).
+    public var model: String
+    /// Frames per clip and source frames between them (at 30 fps).
+    public var frames: Int
+    public var samplingRate: Int
+    /// Training crop side, and the short side and crop of validation views.
+    public var crop: Int
+    public var testCrop: Int
+    /// Short-side jitter range of training clips, `[min, max]` pixels.
+    public var jitter: [Int]
+    /// Horizontal flips of training clips.
+    public var flip: Bool
+    /// Baseline epochs (a multigrid run takes `1.5x` as many, as in the paper).
+    public var epochs: Int
+    /// Clips per batch at the full clip shape.
+    public var batchSize: Int
+    /// Base learning rate (scaled by the multigrid batch multiplier), warmup and cosine end.
+    public var learningRate: Double
+    public var warmupEpochs: Double
+    public var warmupStartRate: Double
+    public var cosineEndRate: Double
+    /// SGD weight decay; batch-norm parameters get none.
+    public var weightDecay: Double
+    public var momentum: Double
+    public var labelSmoothing: Double
+    /// Maximum joint L2 norm of the gradients, or nil for no clipping.
+    public var clipGradientNorm: Double?
+    /// Validation views: temporal clips and spatial crops (1 or 3) per video.
+    public var validationTemporalViews: Int
+    public var validationSpatialViews: Int
+    /// A checkpoint every this many epochs (and always after the last).
+    public var checkpointEvery: Int
+    public var seed: UInt64
+    public var multigrid: MultigridMode?
+    /// Clips that batch-norm statistics cover under multigrid (PySlowFast's `BN_BASE_SIZE`).
+    public var batchNormBaseSize: Int
+    /// Training batches over which batch-norm statistics are recomputed as true averages before each
+    /// validation and checkpoint (PySlowFast's precise BN); 0 keeps the running averages.
+    public var preciseBatchNormBatches: Int
+    /// A checkpoint to fine-tune from (its classifier is replaced), or nil to start from scratch.
+    public var fineTuneFrom: String?
+
+    enum CodingKeys: String, CodingKey {
+        case model, frames, samplingRate = "sampling_rate", crop, testCrop = "test_crop", jitter, flip, epochs
+        case batchSize = "batch_size", learningRate = "learning_rate", warmupEpochs = "warmup_epochs", warmupStartRate = "warmup_start_rate"
+        case cosineEndRate = "cosine_end_rate", weightDecay = "weight_decay", momentum, labelSmoothing = "label_smoothing"
+        case clipGradientNorm = "clip_gradient_norm", validationTemporalViews = "validation_temporal_views"
+        case validationSpatialViews = "validation_spatial_views", checkpointEvery = "checkpoint_every", seed
+        case multigrid, batchNormBaseSize = "batch_norm_base_size", preciseBatchNormBatches = "precise_batch_norm_batches"
+        case fineTuneFrom = "fine_tune_from"
+    }
+
+    /// The defaults for `preset`: its clip shape and crops, PySlowFast's X3D recipe scaled down to a
+    /// small CPU run (SGD 0.1 Nesterov, cosine, label smoothing off).
+    public init(preset: ModelPreset, epochs: Int = 10, batchSize: Int = 8) {
+        model = preset.name
+        frames = preset.frames
+        samplingRate = preset.samplingRate
+        crop = preset.trainCrop
+        testCrop = preset.testCrop
+        jitter = TrainingConfiguration.defaultJitter(crop: preset.trainCrop)
+        flip = true
+        self.epochs = epochs
+        self.batchSize = batchSize
+        learningRate = 0.1
+        warmupEpochs = 0
+        warmupStartRate = 0.01
+        cosineEndRate = 0
+        weightDecay = 5e-5
+        momentum = 0.9
+        labelSmoothing = 0
+        clipGradientNorm = nil
+        validationTemporalViews = 1
+        validationSpatialViews = 1
+        checkpointEvery = 1
+        seed = 0
+        multigrid = nil
+        batchNormBaseSize = 8
+        preciseBatchNormBatches = 0
+        fineTuneFrom = nil
+    }
+
+    /// Kinetics' `[256, 320]` short-side jitter at a 224 crop, scaled to `crop` (`[182, 228]` at 160,
+    /// X3D's recipe).
+    public static func defaultJitter(crop: Int) -> [Int] {
+        [crop * 256 / 224, crop * 320 / 224]
+    }
+
+    /// The test crop that keeps the preset's train/test ratio at training crop `crop`.
+    public static func defaultTestCrop(preset: ModelPreset, crop: Int) -> Int {
+        crop * preset.testCrop / preset.trainCrop
+    }
+
+    /// Throws when an option is out of range, naming it.
+    public func validate() throws {
+        func check(_ ok: Bool, _ option: String, _ reason: String) throws {
+            if !ok { throw TrainingError("--\(option)", reason) }
+        }
+        try check(frames > 0, "frames", "must be positive")
+        try check(samplingRate > 0, "sampling-rate", "must be positive")
+        try check(crop >= 16, "crop", "must be at least 16")
+        try check(testCrop >= 16, "test-crop", "must be at least 16")
+        try check(jitter.count == 2 && jitter[0] >= crop && jitter[0] <= jitter[1], "jitter",
+                  "must be A:B with crop <= A <= B")
+        try check(epochs > 0, "epochs", "must be positive")
+        try check(batchSize > 0, "batch", "must be positive")
+        try check(learningRate > 0, "lr", "must be positive")
+        try check(warmupEpochs >= 0, "warmup-epochs", "must not be negative")
+        try check(weightDecay >= 0, "weight-decay", "must not be negative")
+        try check(labelSmoothing >= 0 && labelSmoothing < 1, "label-smoothing", "must be in [0, 1)")
+        try check((clipGradientNorm ?? 1) > 0, "clip-grad", "must be positive")
+        try check(validationTemporalViews > 0 && [1, 3].contains(validationSpatialViews), "val-views",
+                  "must be TxS with T >= 1 and S 1 or 3")
+        try check(checkpointEvery > 0, "checkpoint-every", "must be positive")
+        try check(batchNormBaseSize > 0, "bn-base-size", "must be positive")
+        try check(preciseBatchNormBatches >= 0, "precise-bn", "must not be negative")
+    }
+}
