@@ -104,3 +104,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: url.path))
     }
 }
+
+@Suite struct HalfPrecisionTests {
+    @Test func roundsToNearestEvenLikeIEEE() {
+        // Exact halves, the largest half, overflow, the smallest subnormal and ties.
+        let cases: [(Float, UInt16)] = [
+            (0, 0x0000), (-0.0, 0x8000), (1, 0x3C00), (-2, 0xC000), (0.5, 0x3800), (65504, 0x7BFF),
+            (65520, 0x7C00), (1e6, 0x7C00), (.infinity, 0x7C00), (Float(sign: .plus, exponent: -24, significand: 1), 0x0001),
+            (Float(sign: .plus, exponent: -26, significand: 1), 0x0000), (1 + 1.0 / 2048, 0x3C00), (1 + 3.0 / 2048, 0x3C02),
+            (Float(sign: .plus, exponent: -14, significand: 1), 0x0400),
+        ]
+        for (value, bits) in cases { #expect(Float.halfBits(value) == bits, "\(value)") }
+        #expect(Float.halfBits(.nan) & 0x7C00 == 0x7C00 && Float.halfBits(.nan) & 0x3FF != 0)
+    }
+
+    @Test func roundTripsWithinHalfPrecision() {
+        var generator = SystemRandomNumberGenerator()
+        let values = (0..<2000).map { _ in Float.random(in: -8...8, using: &generator) }
+        let half = ArrayData(shape: [values.count], floats: values).halfPrecision()
+        #expect(half.type == .float16 && half.bytes.count == 2 * values.count)
+        for (a, b) in zip(values, half.floats()) { #expect(abs(a - b) <= abs(a) / 2048 + 1e-7) }
+    }
+}

@@ -86,3 +86,42 @@ extension Float {
         }
     }
 }
+
+extension ArrayData {
+    /// The same values stored as IEEE 754 half precision (rounded to nearest, ties to even; beyond
+    /// ±65504 they become ±infinity), for float types; other types are returned unchanged. Halves the
+    /// size of shipped weights at about three significant digits.
+    public func halfPrecision() -> ArrayData {
+        guard [.float32, .float64, .bfloat16].contains(type) else { return self }
+        let bits = floats().map(Float.halfBits)
+        return ArrayData(type: .float16, shape: shape, bytes: bits.withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+}
+
+extension Float {
+    /// IEEE 754 half precision bits of `value`, rounded to nearest with ties to even.
+    static func halfBits(_ value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        let sign = UInt16((bits >> 16) & 0x8000)
+        let exponent = Int((bits >> 23) & 0xFF)
+        let mantissa = bits & 0x7F_FFFF
+        if exponent == 0xFF { return sign | 0x7C00 | (mantissa != 0 ? 0x200 : 0) }
+        let unbiased = exponent - 127
+        if unbiased > 15 { return sign | 0x7C00 }
+        if unbiased >= -14 {
+            // Normal half: keep 10 mantissa bits, round the 13 dropped ones; a carry may bump the exponent.
+            var half = UInt32(unbiased + 15) << 10 | (mantissa >> 13)
+            let rest = mantissa & 0x1FFF
+            if rest > 0x1000 || (rest == 0x1000 && half & 1 == 1) { half += 1 }
+            return sign | UInt16(min(half, 0x7C00))
+        }
+        if unbiased < -25 { return sign }
+        // Subnormal half: the value in units of 2^-24, rounded to nearest even.
+        let full = mantissa | 0x80_0000
+        let shift = UInt32(-unbiased - 1)  // 14 ... 24 bits dropped
+        var half = full >> shift
+        let rest = full & ((1 << shift) - 1), halfway = UInt32(1) << (shift - 1)
+        if rest > halfway || (rest == halfway && half & 1 == 1) { half += 1 }
+        return sign | UInt16(half)
+    }
+}
