@@ -8,8 +8,10 @@ import Foundation
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "classify",
-        abstract: "Classify videos with a model preset and its weights (multi-view test, top-k classes).",
+        abstract: "Classify videos with a trained model (multi-view test, top-k classes).",
         discussion: """
+        Without --weights the bundled classifier is used: an X3D-XS trained with `cadence train` on the \
+        motion classes of clips/actions (fall, grow, orbit, rise, shake, shrink, slide, spin). \
         Each video is cut into T uniformly spaced clips and S square crops (--views TxS; S is 1 for the \
         centre or 3 for left/centre/right) at the preset's test size; the softmax scores of all views are \
         averaged. --labels is a JSON object {"name": index, ...} (PySlowFast's class-name file; quotes \
@@ -25,8 +27,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Model preset (see `cadence models`); not needed for a model `cadence train` wrote.")
     var model: String?
 
-    @Option(help: "Weights: safetensors, PySlowFast .pyth or PyTorchVideo checkpoint.")
-    var weights: String
+    @Option(help: "Weights: safetensors (e.g. RUN/model.safetensors of `cadence train`), PySlowFast .pyth or PyTorchVideo checkpoint (default: the bundled action classifier).")
+    var weights: String?
 
     @Option(help: "Class names: JSON {\"name\": index} or one name per line.")
     var labels: String?
@@ -46,6 +48,9 @@ struct ClassifyCommand: ParsableCommand {
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
         if let views { _ = try parsedViews(views) }
+        if weights == nil && BundledModel.actions.url == nil {
+            throw ValidationError("--weights is required: this build has no bundled classifier (\(BundledModel.actions.rawValue))")
+        }
     }
 
     private func parsedViews(_ views: String) throws -> (Int, Int) {
@@ -58,13 +63,16 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         // A model written by `cadence train` carries its preset, clip shape and class names.
-        let trained = try TrainedModel.read(URL(fileURLWithPath: weights))
+        guard let weightsURL = weights.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.actions.url else {
+            throw ValidationError("--weights is required: this build has no bundled classifier")
+        }
+        let trained = try TrainedModel.read(weightsURL)
         guard let name = model ?? trained?.run.configuration.model else {
             throw ValidationError("--model is required for weights that `cadence train` did not write")
         }
         var preset = try trained?.preset ?? ModelPreset.named(name)
         if let trainCrop { preset = preset.withTrainCrop(trainCrop) }
-        let network = try trained?.network ?? ModelCheckpoint.model(preset, weights: URL(fileURLWithPath: weights))
+        let network = try trained?.network ?? ModelCheckpoint.model(preset, weights: weightsURL)
         network.eval()
         let folded = try network.folded()
         let classes = network.expectedShapes()["head.projection.weight"]?.first

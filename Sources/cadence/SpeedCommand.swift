@@ -73,18 +73,9 @@ struct SpeedCommand: ParsableCommand {
         if let target, !(1...maxRate).contains(target) {
             throw ValidationError("--target must lie in [1, --max-rate (\(maxRate))]")
         }
-        if weights == nil && Self.bundledWeights == nil {
-            throw ValidationError("--weights is required: this build has no bundled SpeedNet weights (\(Self.bundledName))")
+        if weights == nil && BundledModel.speediness.url == nil {
+            throw ValidationError("--weights is required: this build has no bundled SpeedNet weights (\(BundledModel.speediness.rawValue))")
         }
-    }
-
-    /// Where SwiftPM puts the executable's resources (the `Bundle.module` location), if the model is there.
-    static let bundledName = "speednet.safetensors"
-    static var bundledWeights: URL? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let url = executable.deletingLastPathComponent()
-            .appendingPathComponent("cadence_cadence.resources").appendingPathComponent(bundledName)
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
     private func parsedFactors(_ text: String) throws -> [Double] {
@@ -107,7 +98,7 @@ struct SpeedCommand: ParsableCommand {
     }
 
     private func analyse() throws {
-        guard let weightsURL = weights.map({ URL(fileURLWithPath: $0) }) ?? Self.bundledWeights else {
+        guard let weightsURL = weights.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.speediness.url else {
             throw ValidationError("--weights is required: this build has no bundled SpeedNet weights")
         }
         let model = try SpeedNetWeights.read(weightsURL)
