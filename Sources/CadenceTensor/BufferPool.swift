@@ -5,7 +5,7 @@ import Foundation
 ///
 /// A training step allocates the same activation and gradient buffers every step. Buffers of
 /// hundreds of KiB and more come from the system as fresh pages, which the OS must zero and map one
-/// page fault at a time: in X3D training that cost about a fifth of the step. The pool keeps
+/// page fault at a time: in X3D training that was a quarter to a third of the CPU time. The pool keeps
 /// released buffers by size class and hands them out again, already mapped.
 ///
 /// Memory stays bounded: when a request finds no buffer of its class, the pool first frees cached

@@ -4,7 +4,9 @@
 /// 3 channel vectors in registers so each weight load feeds 4 FMAs, loops channels inside each W-block, and splits
 /// the batch's output frames over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
 /// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
-/// `Conv3d` routes every geometry with `isDepthwise` here; these entry points assume it.
+/// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
+/// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
+/// here; these entry points assume it.
 enum DepthwiseConv3d {
     /// Outputs along W kept in registers per block.
     static let block = 4
