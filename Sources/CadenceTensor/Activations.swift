@@ -18,6 +18,7 @@ extension Tensor {
 private struct ReLU: ElementwiseFunction {
     func callAsFunction(_ x: Float) -> Float { Swift.max(x, 0) }
     func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : 0 }
+    var derivativeReadsOutput: Bool { false }
 }
 private struct Sigmoid: ElementwiseFunction {
     func callAsFunction(_ x: Float) -> Float { FastMath.sigmoid(x) }
@@ -28,6 +29,7 @@ private struct Tanh: ElementwiseFunction {
     func derivative(_ x: Float, _ y: Float) -> Float { 1 - y * y }
 }
 private struct SiLU: ElementwiseFunction {
+    var derivativeReadsOutput: Bool { false }
     func callAsFunction(_ x: Float) -> Float { x * FastMath.sigmoid(x) }
     func derivative(_ x: Float, _ y: Float) -> Float {
         let s = FastMath.sigmoid(x)

@@ -119,6 +119,18 @@ extension Tensor {
 /// loops forward and backward.
 protocol ElementwiseFunction: UnaryFunction {
     func derivative(_ x: Float, _ y: Float) -> Float
+    /// Whether `derivative` uses `y`; when not, the backward pass reads one tensor fewer.
+    var derivativeReadsOutput: Bool { get }
+}
+
+extension ElementwiseFunction {
+    var derivativeReadsOutput: Bool { true }
+}
+
+/// The backward of an `ElementwiseFunction` whose derivative needs only the input.
+private struct InputChainRule<F: ElementwiseFunction>: BinaryFunction {
+    let f: F
+    func callAsFunction(_ g: Float, _ x: Float) -> Float { g * f.derivative(x, 0) }
 }
 
 /// The backward of an `ElementwiseFunction`: `gradOutput * f'(x)`.
@@ -140,6 +152,9 @@ extension Tensor {
     func unary<F: ElementwiseFunction>(_ name: String, _ f: F) -> Tensor {
         let x = self
         let y = Tensor.map(x, f)
+        guard f.derivativeReadsOutput else {
+            return y.recording(name, inputs: [x]) { g in [try Tensor.map(g, x, name, InputChainRule(f: f))] }
+        }
         let output = y.detach()
         return y.recording(name, inputs: [x]) { g in [try Tensor.map(g, x, output, name, ChainRule(f: f))] }
     }

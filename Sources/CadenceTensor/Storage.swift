@@ -1,7 +1,7 @@
 /// Float32 memory shared by a tensor and all of its views.
 ///
 /// The buffer is 64-byte aligned so that kernels may use aligned vector loads on the first element,
-/// and it is freed when the last tensor that refers to it goes away.
+/// and it goes back to `BufferPool` when the last tensor that refers to it goes away.
 public final class TensorStorage: @unchecked Sendable {
     /// First element of the buffer.
     public let pointer: UnsafeMutablePointer<Float>
@@ -10,11 +10,10 @@ public final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `count` uninitialised floats.
     public init(count: Int) {
-        let capacity = max(count, 1)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: capacity)
+        let raw = BufferPool.shared.allocate(bytes: max(count, 1) * MemoryLayout<Float>.stride)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BufferPool.shared.deallocate(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 }

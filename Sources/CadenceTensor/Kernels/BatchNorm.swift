@@ -36,6 +36,55 @@ public enum BatchNorm {
         }
     }
 
+    /// `channelSums` for two terms per element, vectorised over channels: `terms(row, c0)` gives the
+    /// two terms for channels `c0..<c0 + vectorWidth` of one row; `result` receives `Σ first` in
+    /// `0..<c` and `Σ second` in `c..<2c`. Partial sums live per channel vector (the overlapping last
+    /// vector in its own slot), so only the lanes each slot owns are added up. Needs `c >= vectorWidth`.
+    @inline(__always)
+    static func vectorSums(
+        rows: Int, channels c: Int, into result: UnsafeMutablePointer<Double>,
+        _ terms: (_ row: Int, _ c0: Int) -> (FloatVector, FloatVector)
+    ) {
+        let vectors = ChannelVectors(channels: c)
+        let slots = vectors.starts.count, width = slots * vectorWidth
+        // First lane each slot owns: 0, except in an overlapping last vector.
+        let firstLane = vectors.masks.map { mask in (0..<vectorWidth).first { mask[$0] != 0 } ?? 0 }
+        let blocks = (rows + block - 1) / block
+        let workers = KernelThreads.workers(blocks)
+        let totals = UnsafeMutablePointer<Double>.allocate(capacity: workers * 2 * c)
+        totals.initialize(repeating: 0, count: workers * 2 * c)
+        defer { totals.deallocate() }
+        KernelThreads.forEachSlice(blocks) { worker, slice in
+            let partial = Scratch(2 * width)
+            defer { partial.free() }
+            let first = partial.pointer, second = partial.pointer + width
+            let total = totals + worker * 2 * c
+            for b in slice {
+                partial.pointer.initialize(repeating: 0, count: 2 * width)
+                for r in (b * block)..<min(rows, (b + 1) * block) {
+                    for v in 0..<slots {
+                        let (t0, t1) = terms(r, vectors.starts[v])
+                        let p0 = first + v * vectorWidth, p1 = second + v * vectorWidth
+                        storeVector(loadVector(p0) + t0, p0)
+                        storeVector(loadVector(p1) + t1, p1)
+                    }
+                }
+                for v in 0..<slots {
+                    for lane in firstLane[v]..<vectorWidth {
+                        let ch = vectors.starts[v] + lane
+                        total[ch] += Double(first[v * vectorWidth + lane])
+                        total[c + ch] += Double(second[v * vectorWidth + lane])
+                    }
+                }
+            }
+        }
+        for ch in 0..<(2 * c) {
+            var s = 0.0
+            for w in 0..<workers { s += totals[w * 2 * c + ch] }
+            result[ch] = s
+        }
+    }
+
     /// Training forward: normalises with batch statistics, writes `savedMean` and `savedInvStd`
     /// (`1/sqrt(var + eps)`, for `backward`) and updates `runningMean`/`runningVar` in place.
     public static func trainingForward(
@@ -49,12 +98,19 @@ public enum BatchNorm {
         defer { sums.deallocate() }
         // One pass of sums and squares of x minus the first row: shifting by a sample keeps the
         // variance free of cancellation when the mean is large compared with the spread.
-        channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
-            let row = x + r * c
-            for ch in 0..<c {
-                let d = row[ch] - x[ch]
-                s[ch] += d
-                s[c + ch] += d * d
+        if c >= vectorWidth {
+            vectorSums(rows: rows, channels: c, into: sums) { r, c0 in
+                let d = loadVector(x + r * c + c0) - loadVector(x + c0)
+                return (d, d * d)
+            }
+        } else {
+            channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
+                let row = x + r * c
+                for ch in 0..<c {
+                    let d = row[ch] - x[ch]
+                    s[ch] += d
+                    s[c + ch] += d * d
+                }
             }
         }
         for ch in 0..<c {
@@ -98,10 +154,18 @@ public enum BatchNorm {
             scale[ch] = invStd[ch] * (gamma?[ch] ?? 1)
             shift[ch] = (beta?[ch] ?? 0) - mean[ch] * scale[ch]
         }
+        let starts = c >= vectorWidth ? ChannelVectors(channels: c).starts : []
         Parallel.forEach((rows + block - 1) / block) { b in
             for r in (b * block)..<min(rows, (b + 1) * block) {
                 let src = x + r * c, dst = output + r * c
-                for ch in 0..<c { dst[ch] = src[ch] * scale[ch] + shift[ch] }
+                guard !starts.isEmpty else {
+                    for ch in 0..<c { dst[ch] = src[ch] * scale[ch] + shift[ch] }
+                    continue
+                }
+                // The overlapping last vector rewrites a few lanes with the same values.
+                for c0 in starts {
+                    storeVector(loadVector(shift + c0).addingProduct(loadVector(src + c0), loadVector(scale + c0)), dst + c0)
+                }
             }
         }
     }
@@ -117,11 +181,18 @@ public enum BatchNorm {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * c)
         defer { sums.deallocate() }
         // Σ dy and Σ dy * (x - mean) in one pass; the second is scaled by invStd afterwards.
-        channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
-            let g = dy + r * c, row = x + r * c
-            for ch in 0..<c {
-                s[ch] += g[ch]
-                s[c + ch] += g[ch] * (row[ch] - savedMean[ch])
+        if c >= vectorWidth {
+            vectorSums(rows: rows, channels: c, into: sums) { r, c0 in
+                let g = loadVector(dy + r * c + c0)
+                return (g, g * (loadVector(x + r * c + c0) - loadVector(savedMean + c0)))
+            }
+        } else {
+            channelSums(rows: rows, channels: 2 * c, into: sums) { r, s in
+                let g = dy + r * c, row = x + r * c
+                for ch in 0..<c {
+                    s[ch] += g[ch]
+                    s[c + ch] += g[ch] * (row[ch] - savedMean[ch])
+                }
             }
         }
         let coefficients = Scratch(3 * c)
@@ -138,10 +209,19 @@ public enum BatchNorm {
             b[ch] = -k * meanDyXhat * savedInvStd[ch]
             d[ch] = -k * meanDy + k * meanDyXhat * savedInvStd[ch] * savedMean[ch]
         }
+        let starts = c >= vectorWidth ? ChannelVectors(channels: c).starts : []
         Parallel.forEach((rows + block - 1) / block) { blk in
             for r in (blk * block)..<min(rows, (blk + 1) * block) {
                 let g = dy + r * c, row = x + r * c, dst = gradInput + r * c
-                for ch in 0..<c { dst[ch] = a[ch] * g[ch] + b[ch] * row[ch] + d[ch] }
+                guard !starts.isEmpty else {
+                    for ch in 0..<c { dst[ch] = a[ch] * g[ch] + b[ch] * row[ch] + d[ch] }
+                    continue
+                }
+                for c0 in starts {
+                    let value = loadVector(d + c0).addingProduct(loadVector(a + c0), loadVector(g + c0))
+                        .addingProduct(loadVector(b + c0), loadVector(row + c0))
+                    storeVector(value, dst + c0)
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 /// Dense and grouped 3D convolution over channels-last activations (see `Conv3dGeometry` for layouts).
 ///
-/// Pointwise convs are plain GEMMs over pixels, temporal-only convs `(kT, 1, 1)` one GEMM per
+/// Pointwise convs are plain GEMMs over pixels (narrow ones through `PointwiseConv3d` and
+/// `PointwiseWeightGradient`), temporal-only convs `(kT, 1, 1)` one GEMM per
 /// tap (`TemporalConv3d`), and forward convs over a few input channels run direct
 /// (`NarrowInputConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
@@ -186,6 +187,13 @@ public enum Conv3d {
         }
         if g.isTemporalOnly {
             TemporalConv3d.backwardWeights(g, input: input, gradOutput: gradOutput, gradWeights: gradWeights)
+            return
+        }
+        if g.isPointwise && g.groups == 1
+            && PointwiseWeightGradient.handles(inputChannels: g.inputChannels, outputChannels: g.outputChannels) {
+            PointwiseWeightGradient.compute(input: input, gradOutput: gradOutput, pixels: g.outputPixels,
+                                            inputChannels: g.inputChannels, outputChannels: g.outputChannels,
+                                            gradWeights: gradWeights)
             return
         }
         let pixels = g.outputPixels, cOut = g.outputChannels

@@ -44,9 +44,11 @@ final class SliceCounter: @unchecked Sendable {
     }
 }
 
-/// A float buffer owned by one worker for the span of a kernel call.
+/// A float buffer owned by one worker for the span of a kernel call (from `BufferPool`, so large
+/// scratch is not mapped afresh on every call).
 struct Scratch {
     let pointer: UnsafeMutablePointer<Float>
+    let count: Int
 
     /// One buffer per worker, for `forEachSlice` bodies.
     static func perWorker(_ workers: Int, _ count: Int, zeroed: Bool = false) -> [Scratch] {
@@ -54,9 +56,11 @@ struct Scratch {
     }
 
     init(_ count: Int, zeroed: Bool = false) {
-        pointer = .allocate(capacity: max(count, 1))
-        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
+        self.count = max(count, 1)
+        pointer = BufferPool.shared.allocate(bytes: self.count * MemoryLayout<Float>.stride)
+            .bindMemory(to: Float.self, capacity: self.count)
+        if zeroed { pointer.initialize(repeating: 0, count: self.count) }
     }
 
-    func free() { pointer.deallocate() }
+    func free() { BufferPool.shared.deallocate(UnsafeMutableRawPointer(pointer), bytes: count * MemoryLayout<Float>.stride) }
 }

@@ -64,6 +64,18 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  kernel: Dims3(1, 3, 3), stride: Dims3(2, 1, 1), padding: Dims3(1, 1, 1)),
         // Tall enough that each depthwise band holds several output rows.
         ConvCase(name: "depthwise C=24 tall bands", input: Dims3(2, 20, 21), cIn: 24, cOut: 24, groups: 24),
+        // X3D's inner width: three vector pairs and an overlapping masked vector in the weight
+        // gradient's sliding rows; the data gradient runs the forward kernel with reversed filters.
+        ConvCase(name: "depthwise C=54 X3D block batch 2", batch: 2, input: Dims3(3, 5, 9), cIn: 54, cOut: 54,
+                 groups: 54),
+        // The X3D stem's temporal depthwise conv: one W tap, unit stride.
+        ConvCase(name: "depthwise C=12 temporal 5x1x1", input: Dims3(4, 3, 5), cIn: 12, cOut: 12,
+                 kernel: Dims3(5, 1, 1), padding: Dims3(2, 0, 0), groups: 12),
+        // Unit stride with dilation: reversed filters with the dilated padding, generic weight rows.
+        ConvCase(name: "depthwise C=16 dilated unit stride", input: Dims3(4, 5, 7), cIn: 16, cOut: 16,
+                 padding: Dims3(2, 1, 2), dilation: Dims3(2, 1, 2), groups: 16),
+        // Rows one column wide: the sliding window has no neighbour on either side.
+        ConvCase(name: "depthwise C=10 one column", input: Dims3(2, 3, 1), cIn: 10, cOut: 10, groups: 10),
     ]
 }
 
@@ -143,6 +155,20 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                                    kernel: Dims3(all: 1))
         #expect(g.outputPixels > 8192)
         var rng = SeededRandom(seed: 6)
+        let x = rng.array(g.inputCount), dy = rng.array(g.outputCount)
+        let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: $0) }
+        #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)
+    }
+
+    @Test(arguments: [(cIn: 24, cOut: 54), (cIn: 7, cOut: 16), (cIn: 54, cOut: 24)])
+    func narrowPointwiseWeightGradientOverManyTiles(_ widths: (cIn: Int, cOut: Int)) throws {
+        // X3D-like widths over several 256-pixel tiles and a partial last tile: vector triples, single
+        // vectors (masked where they overlap) and input channels left over from blocks of four.
+        let g = try Conv3dGeometry(batch: 2, input: Dims3(2, 9, 17), inputChannels: widths.cIn,
+                                   outputChannels: widths.cOut, kernel: Dims3(all: 1))
+        #expect(PointwiseWeightGradient.handles(inputChannels: g.inputChannels, outputChannels: g.outputChannels))
+        #expect(g.outputPixels > 2 * PointwiseWeightGradient.tile)
+        var rng = SeededRandom(seed: 8)
         let x = rng.array(g.inputCount), dy = rng.array(g.outputCount)
         let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: $0) }
         #expect(maxRelativeError(dw, Reference.convBackwardWeights(g, x, dy)) < 1e-4)

@@ -4,8 +4,13 @@ import Testing
 @Suite struct NormalizationTests {
     let rows = 37, c = 5, eps: Float = 1e-5
 
-    func trainingForward(_ x: [Float], gamma: [Float], beta: [Float], running: inout ([Float], [Float]))
-        -> (y: [Float], mean: [Float], invStd: [Float]) {
+    /// Channel counts below a vector (scalar path), with an overlapping last vector, and whole
+    /// vectors; the larger shapes hold more rows than one summation block.
+    static let trainingShapes: [(rows: Int, c: Int)] = [(37, 5), (300, 12), (263, 16)]
+
+    func trainingForward(
+        _ x: [Float], rows: Int, c: Int, gamma: [Float], beta: [Float], running: inout ([Float], [Float])
+    ) -> (y: [Float], mean: [Float], invStd: [Float]) {
         var mean = [Float](repeating: 0, count: c), invStd = mean
         var (rm, rv) = running
         let y = makeOutput(x.count) { out in
@@ -17,11 +22,13 @@ import Testing
         return (y, mean, invStd)
     }
 
-    @Test func batchNormTrainingMatchesReferenceAndUpdatesRunningStats() {
+    @Test(arguments: trainingShapes)
+    func batchNormTrainingMatchesReferenceAndUpdatesRunningStats(_ shape: (rows: Int, c: Int)) {
+        let (rows, c) = shape
         var rng = SeededRandom(seed: 1)
         let x = rng.array(rows * c).map { $0 * 3 + 2 }, gamma = rng.array(c), beta = rng.array(c)
         var running = ([Float](repeating: 0.5, count: c), [Float](repeating: 2, count: c))
-        let (y, _, _) = trainingForward(x, gamma: gamma, beta: beta, running: &running)
+        let (y, _, _) = trainingForward(x, rows: rows, c: c, gamma: gamma, beta: beta, running: &running)
         let ref = Reference.batchNormTraining(x, rows: rows, c: c, gamma: gamma, beta: beta, eps: eps)
         #expect(maxRelativeError(y, ref.y) < 1e-5)
         for ch in 0..<c {
@@ -31,11 +38,13 @@ import Testing
         }
     }
 
-    @Test func batchNormTrainingBackwardMatchesFiniteDifferences() {
+    @Test(arguments: trainingShapes)
+    func batchNormTrainingBackwardMatchesFiniteDifferences(_ shape: (rows: Int, c: Int)) {
+        let (rows, c) = shape
         var rng = SeededRandom(seed: 2)
         let x = rng.array(rows * c), gamma = rng.array(c), beta = rng.array(c), r = rng.array(rows * c)
         var running = ([Float](repeating: 0, count: c), [Float](repeating: 1, count: c))
-        let (_, mean, invStd) = trainingForward(x, gamma: gamma, beta: beta, running: &running)
+        let (_, mean, invStd) = trainingForward(x, rows: rows, c: c, gamma: gamma, beta: beta, running: &running)
         var dGamma = [Float](repeating: 0, count: c), dBeta = dGamma
         let dx = makeOutput(x.count) {
             BatchNorm.backward(input: x, gradOutput: r, rows: rows, channels: c, gamma: gamma, savedMean: mean,
