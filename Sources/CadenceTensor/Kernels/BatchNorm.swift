@@ -19,7 +19,7 @@ public enum BatchNorm {
         let totals = UnsafeMutablePointer<Double>.allocate(capacity: workers * c)
         totals.initialize(repeating: 0, count: workers * c)
         defer { totals.deallocate() }
-        KernelThreads.forEachSlice(blocks) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(blocks) { worker, slice in
             let partial = Scratch(c)
             defer { partial.free() }
             let total = totals + worker * c
@@ -54,7 +54,7 @@ public enum BatchNorm {
         let totals = UnsafeMutablePointer<Double>.allocate(capacity: workers * 2 * c)
         totals.initialize(repeating: 0, count: workers * 2 * c)
         defer { totals.deallocate() }
-        KernelThreads.forEachSlice(blocks) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(blocks) { worker, slice in
             let partial = Scratch(2 * width)
             defer { partial.free() }
             let first = partial.pointer, second = partial.pointer + width

@@ -209,7 +209,7 @@ public enum Conv3d {
         let partials = Scratch.perWorker(workers - 1, count, zeroed: true)
         let cols = Scratch.perWorker(workers, g.isPointwise ? 0 : tile * row)
         defer { cols.forEach { $0.free() } }
-        KernelThreads.forEachSlice(tiles) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(tiles) { worker, slice in
             let sum = worker == 0 ? gradWeights : partials[worker - 1].pointer
             let col = cols[worker]
             for t in slice {
@@ -235,7 +235,7 @@ public enum Conv3d {
         let workers = KernelThreads.workers(pixels)
         let sums = Scratch(workers * channels, zeroed: true)
         defer { sums.free() }
-        KernelThreads.forEachSlice(pixels) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(pixels) { worker, slice in
             let sum = sums.pointer + worker * channels
             for p in slice {
                 let row = gradOutput + p * channels

@@ -515,7 +515,7 @@ enum DepthwiseConv3d {
         let pairCount = (vectors.map { $0.masks.firstIndex { $0 != FloatVector(repeating: 1) } ?? $0.starts.count } ?? 0) / 2
         // The 3-tap, unit-stride, "same"-padded rows of X3D slide one window of inputs along the row.
         let sliding = kW == 3 && g.stride.w == 1 && g.dilation.w == 1 && g.padding.w == 1 && oW == iW
-        KernelThreads.forEachSlice(items) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(items) { worker, slice in
             let acc = sums.pointer + worker * taps * c
             for item in slice {
                 let n = item / oT, to = item % oT

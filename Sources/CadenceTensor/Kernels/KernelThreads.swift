@@ -25,6 +25,29 @@ enum KernelThreads {
         Gemm.setThreads(Parallel.threadCount)
     }
 
+    /// `forEachSlice` with a fixed assignment: worker `w` takes slices `w`, `w + workers`, … in order.
+    /// For kernels that add into per-worker partial sums: with dynamic hand-out the partials, and so
+    /// the rounding of their total, would change from run to run; fixed, a run repeats bit for bit at
+    /// the same thread count (a resumed training run ends with an uninterrupted run's weights).
+    static func forEachSliceInFixedOrder(_ count: Int, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = workers(count)
+        if workers == 1 {
+            Gemm.setThreads(Parallel.threadCount)
+            body(0, 0..<count)
+            return
+        }
+        let chunk = max(1, count / (4 * workers))
+        let slices = (count + chunk - 1) / chunk
+        Gemm.setThreads(1)
+        Parallel.forEach(workers) { worker in
+            for k in stride(from: worker, to: slices, by: workers) {
+                body(worker, (k * chunk)..<min(count, (k + 1) * chunk))
+            }
+        }
+        Gemm.setThreads(Parallel.threadCount)
+    }
+
     /// Workers `forEachSlice` would use for `count` items.
     static func workers(_ count: Int) -> Int { max(1, min(Parallel.threadCount, count)) }
 }

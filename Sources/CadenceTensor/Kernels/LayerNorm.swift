@@ -34,7 +34,7 @@ public enum LayerNorm {
         let workers = KernelThreads.workers(rows)
         let partials = Scratch(2 * workers * dim, zeroed: true)
         defer { partials.free() }
-        KernelThreads.forEachSlice(rows) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(rows) { worker, slice in
             let sumGamma = partials.pointer + 2 * worker * dim, sumBeta = sumGamma + dim
             for r in slice {
                 let src = x + r * dim, g = dy + r * dim, dst = gradInput + r * dim

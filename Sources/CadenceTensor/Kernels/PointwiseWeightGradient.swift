@@ -29,7 +29,7 @@ enum PointwiseWeightGradient {
         let size = cIn * cOut
         let sums = Scratch(workers * size, zeroed: true)
         defer { sums.free() }
-        KernelThreads.forEachSlice(tiles) { worker, slice in
+        KernelThreads.forEachSliceInFixedOrder(tiles) { worker, slice in
             let t = sums.pointer + worker * size
             for tileIndex in slice {
                 let p0 = tileIndex * tile, count = min(tile, pixels - p0)
