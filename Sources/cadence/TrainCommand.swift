@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
         centre crop --test-crop, default 112) by accuracy and ROC AUC (val_accuracy, val_auc in metrics.jsonl). \
         Videos too short for a sped-up clip are left out. RUN/model.safetensors is then a SpeedNet weights file: \
         `cadence speed VIDEO --weights RUN/model.safetensors`. Options that apply: --frames (default 16), --sizes, \
-        --backbone, --test-crop, --no-flip and the optimizer, schedule, checkpoint, seed and thread options.
+        --backbone, --pairs-per-video, --test-crop, --no-flip and the optimizer, schedule, checkpoint, seed and thread options.
         """
     )
 
@@ -56,6 +56,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Speediness: the SpeedNet backbone, xs (X3D-XS) or tiny.")
     var backbone = "xs"
+
+    @Option(help: "Speediness: training pairs drawn from each video per epoch.")
+    var pairsPerVideo = 1
 
     @Option(name: .customLong("run"), help: "Run folder for checkpoints, metrics, curves and the final model.")
     var runFolder: String
@@ -231,6 +234,7 @@ struct TrainCommand: ParsableCommand {
         c.training.validationTemporalViews = try parsedViews().0
         c.training.checkpointEvery = checkpointEvery
         c.training.seed = seed
+        c.pairsPerVideo = pairsPerVideo
         return c
     }
 

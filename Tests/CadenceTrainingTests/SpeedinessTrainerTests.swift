@@ -38,6 +38,12 @@ import Testing
             }
         }
         #expect(t.trainingBatches(epoch: 0) == batches && t.trainingBatches(epoch: 1) != batches)
+        // Three pairs per video: every video three times, each with its own seed.
+        var c = try configuration(epochs: 1)
+        c.pairsPerVideo = 3
+        let three = try trainer(c, folder: temporaryFolder("plan3"), train: 5).trainingBatches(epoch: 0).flatMap { $0 }
+        #expect(three.count == 30 && (0..<5).allSatisfy { v in three.filter { $0.video == v }.count == 6 })
+        #expect(Set(three.map(\.seed)).count == 15)
         // Validation: 2 windows at 1x, then 2 at 2x, per video.
         let validation = t.validationBatches().flatMap { $0 }
         #expect(validation.map(\.timing) == Array(repeating: [.retimed(index: 0, count: 2, factor: 1), .retimed(index: 1, count: 2, factor: 1),

@@ -13,12 +13,15 @@ public struct SpeedinessConfiguration: Codable, Sendable, Equatable {
     public var speedNet: SpeedNetConfig
     /// Training clips are `side x side` with `side` drawn per batch from `sizes[0]...sizes[1]`.
     public var sizes: [Int]
+    /// Pairs drawn from each training video per epoch (each from its own place), so that a few
+    /// long videos give an epoch enough iterations.
+    public var pairsPerVideo = 1
     public var trainVideos: Int
     public var validationVideos: Int
 
     enum CodingKeys: String, CodingKey {
         case format, training, sizes
-        case speedNet = "speednet", trainVideos = "train_videos", validationVideos = "validation_videos"
+        case speedNet = "speednet", pairsPerVideo = "pairs_per_video", trainVideos = "train_videos", validationVideos = "validation_videos"
     }
 
     /// Named backbones: `xs` is X3D-XS; `tiny` a narrow, shallow one for tests and quick trials.
@@ -61,6 +64,7 @@ public struct SpeedinessConfiguration: Codable, Sendable, Equatable {
         guard sizes.count == 2, sizes[0] >= SpeedNet.minimumSide, sizes[0] <= sizes[1] else {
             throw TrainingError("--sizes", "must be A:B with \(SpeedNet.minimumSide) <= A <= B")
         }
+        guard pairsPerVideo > 0 else { throw TrainingError("--pairs-per-video", "must be positive") }
         guard speedNet.frames == training.frames, speedNet.inputSize == training.testCrop else {
             throw TrainingError("speediness configuration", "the network's frames and input size must match the clips'")
         }

@@ -74,13 +74,14 @@ public final class SpeedinessTrainer: TrainingTask {
     private var mean: [Float] { Array(repeating: settings.speedNet.mean, count: 3) }
     private var std: [Float] { Array(repeating: settings.speedNet.std, count: 3) }
 
-    /// The training batches of `epoch`: videos shuffled by (seed, epoch), `batchSize` pairs per batch,
+    /// The training batches of `epoch`: each video `pairsPerVideo` times, shuffled by (seed, epoch),
+    /// `batchSize` pairs per batch,
     /// each pair a normal and a sped-up request with one seed (same start, crop and flip), and one
     /// side per batch drawn from `sizes`.
     public func trainingBatches(epoch: Int) -> [[ClipRequest]] {
         let c = configuration
         var generator = TensorRandom(seed: TrainingSeed.derive(c.seed, .shuffle, epoch))
-        let order = Array(0..<train.count).shuffled(using: &generator)
+        let order = Array(0..<(train.count * settings.pairsPerVideo)).shuffled(using: &generator).map { $0 % train.count }
         return stride(from: 0, to: order.count, by: c.batchSize).enumerated().map { batch, first in
             var sizeGenerator = TensorRandom(seed: TrainingSeed.derive(c.seed, .samplingRate, epoch, batch))
             let side = Int.random(in: settings.sizes[0]...settings.sizes[1], using: &sizeGenerator)
