@@ -163,43 +163,42 @@ struct TrainCommand: ParsableCommand {
         guard ["classification", "speediness"].contains(task) else {
             throw ValidationError("--task must be classification or speediness, got \"\(task)\"")
         }
-        if speediness {
-            if data == nil { throw ValidationError("--task speediness needs a DATA folder") }
-            let classificationOnly: [(String, Bool)] = [
-                ("--csv", csv != nil), ("--multigrid", multigrid != nil), ("--from", fromCheckpoint != nil),
-                ("--crop", crop != nil), ("--jitter", jitter != nil), ("--sampling-rate", samplingRate != nil),
-                ("--precise-bn", preciseBn != 0), ("--label-smoothing", labelSmoothing != 0),
-            ]
-            if let (name, _) = classificationOnly.first(where: { $0.1 }) {
-                throw ValidationError("\(name) goes with --task classification")
-            }
-            if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
-            if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
-            _ = try parsedViews()
-            do {
-                try speedinessConfiguration().validate()
-            } catch let error as TrainingError {
-                throw ValidationError("\(error)")
-            }
-            return
-        }
+        if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
+        if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
+        _ = try parsedViews()
+        if speediness { return try validateSpeediness() }
         if data == nil && csv == nil { throw ValidationError("give a DATA folder or --csv") }
         if data != nil && csv != nil { throw ValidationError("give either a DATA folder or --csv, not both") }
         if csv == nil && (valCsv != nil || pathPrefix != nil || classNames != nil) {
             throw ValidationError("--val-csv, --path-prefix and --class-names go with --csv")
         }
-        if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
-        if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
         if let multigrid, MultigridMode(rawValue: multigrid) == nil {
             throw ValidationError("--multigrid must be long, short or long+short, got \"\(multigrid)\"")
         }
-        _ = try parsedViews()
         if let jitter { _ = try parsedJitter(jitter) }
+        try reportingOptionErrors { try configuration().validate() }
+    }
+
+    /// Runs `check`, turning the library's option errors into argument-parser validation errors.
+    private func reportingOptionErrors(_ check: () throws -> Void) throws {
         do {
-            try configuration().validate()
+            try check()
         } catch let error as TrainingError {
             throw ValidationError("\(error)")
         }
+    }
+
+    private func validateSpeediness() throws {
+        if data == nil { throw ValidationError("--task speediness needs a DATA folder") }
+        let classificationOnly: [(String, Bool)] = [
+            ("--csv", csv != nil), ("--multigrid", multigrid != nil), ("--from", fromCheckpoint != nil),
+            ("--crop", crop != nil), ("--jitter", jitter != nil), ("--sampling-rate", samplingRate != nil),
+            ("--precise-bn", preciseBn != 0), ("--label-smoothing", labelSmoothing != 0),
+        ]
+        if let (name, _) = classificationOnly.first(where: { $0.1 }) {
+            throw ValidationError("\(name) goes with --task classification")
+        }
+        try reportingOptionErrors { try speedinessConfiguration().validate() }
     }
 
     private func parsedViews() throws -> (Int, Int) {
@@ -277,12 +276,17 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(configuration: configuration(), classNames: dataset.classNames, train: dataset.train,
                                   validation: dataset.validation, folder: RunFolder(runFolder),
                                   makeSource: clipLoaderFactory(threads: loaderThreads))
+        try train(trainer, what: "\(model) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "
+                  + "\(dataset.classNames.count) classes")
+    }
+
+    /// Runs `trainer` with the console attached, after a line naming `what` it trains.
+    private func train(_ trainer: any ConsoleTrainer, what: String) throws {
         trainer.stopAfterEpochs = stopAfterEpochs
         trainer.keepCheckpoints = keepCheckpoints
         let console = TrainingConsole(json: json, progressBar: isatty(2) != 0)
         trainer.observer = console
-        printError("training \(model) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "
-                   + "\(dataset.classNames.count) classes, \(trainer.epochs) epochs -> \(runFolder)")
+        printError("training \(what), \(trainer.epochs) epochs -> \(runFolder)")
         let outcome = try trainer.run(resume: resume)
         if outcome.finished, !json { print("model: \(RunFolder(runFolder).model.path)") }
         if !outcome.skipped.isEmpty { throw ExitCode(ExitStatus.someInputsFailed) }
@@ -299,17 +303,21 @@ extension TrainCommand {
         for skip in dataset.skipped { printError("left out \(skip.path): \(skip.reason)") }
         let trainer = try SpeedinessTrainer(configuration: configuration, train: dataset.train, validation: dataset.validation,
                                             folder: RunFolder(runFolder), makeSource: clipLoaderFactory(threads: loaderThreads))
-        trainer.stopAfterEpochs = stopAfterEpochs
-        trainer.keepCheckpoints = keepCheckpoints
-        let console = TrainingConsole(json: json, progressBar: isatty(2) != 0)
-        trainer.observer = console
-        printError("training SpeedNet (\(backbone)) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "
-                   + "\(trainer.epochs) epochs -> \(runFolder)")
-        let outcome = try trainer.run(resume: resume)
-        if outcome.finished, !json { print("model: \(RunFolder(runFolder).model.path)") }
-        if !outcome.skipped.isEmpty { throw ExitCode(ExitStatus.someInputsFailed) }
+        try train(trainer, what: "SpeedNet (\(backbone)) on \(dataset.train.count) videos (\(dataset.validation.count) for validation)")
     }
 }
+
+/// What `cadence train` runs: either task's trainer.
+protocol ConsoleTrainer: AnyObject {
+    var observer: (any TrainingObserver)? { get set }
+    var keepCheckpoints: Int { get set }
+    var stopAfterEpochs: Int? { get set }
+    var epochs: Int { get }
+    func run(resume: Bool) throws -> TrainingOutcome
+}
+
+extension Trainer: ConsoleTrainer {}
+extension SpeedinessTrainer: ConsoleTrainer {}
 
 /// Renders training progress: a progress bar on stderr (terminals only), one line or one JSON
 /// record per epoch on stdout, and skipped videos on stderr.
