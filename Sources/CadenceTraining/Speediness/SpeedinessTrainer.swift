@@ -67,7 +67,6 @@ public final class SpeedinessTrainer: TrainingTask {
     public func startFresh(_ network: SpeedNet) throws {}
 
     public func writeModel(_ network: SpeedNet, to url: URL) throws {
-        network.eval()
         try SpeedNetWeights.write(network, to: url, metadata: [TrainingCheckpoint.runKey: try runJSON()])
     }
 
