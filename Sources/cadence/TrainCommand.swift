@@ -90,8 +90,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clips per batch.")
     var batch = 8
 
-    @Option(help: "Base learning rate.")
-    var lr = 0.05
+    @Option(help: "Base learning rate (default: 0.05; speediness 0.01).")
+    var lr: Double?
+
+    /// `--lr`, or the task's default (SpeedNet from scratch diverges at classification's 0.05).
+    private var learningRate: Double { lr ?? (speediness ? 0.01 : 0.05) }
 
     @Option(help: "Linear warmup epochs, from a tenth of --lr.")
     var warmupEpochs = 1.0
@@ -225,9 +228,9 @@ struct TrainCommand: ParsableCommand {
         guard range[0] <= range[1] else { throw ValidationError("--sizes must be A:B with A <= B, got \"\(sizes)\"") }
         var c = try SpeedinessConfiguration(speedNet: network, sizes: range[0]...range[1], epochs: epochs, batchPairs: batch)
         c.training.flip = !noFlip
-        c.training.learningRate = lr
+        c.training.learningRate = learningRate
         c.training.warmupEpochs = warmupEpochs
-        c.training.warmupStartRate = lr / 10
+        c.training.warmupStartRate = learningRate / 10
         c.training.weightDecay = weightDecay
         c.training.clipGradientNorm = clipGrad
         c.training.validationTemporalViews = try parsedViews().0
@@ -247,9 +250,9 @@ struct TrainCommand: ParsableCommand {
         c.testCrop = testCrop ?? TrainingConfiguration.defaultTestCrop(preset: preset, crop: c.crop)
         c.jitter = try jitter.map { try parsedJitter($0) } ?? TrainingConfiguration.defaultJitter(crop: c.crop)
         c.flip = !noFlip
-        c.learningRate = lr
+        c.learningRate = learningRate
         c.warmupEpochs = warmupEpochs
-        c.warmupStartRate = lr / 10
+        c.warmupStartRate = learningRate / 10
         c.weightDecay = weightDecay
         c.labelSmoothing = labelSmoothing
         c.clipGradientNorm = clipGrad
