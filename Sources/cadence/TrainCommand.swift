@@ -4,11 +4,12 @@ import CadenceTraining
 import CadenceVideo
 import Foundation
 
-/// `cadence train DATA --run RUN`: trains a model preset on labelled videos (see `Trainer`).
+/// `cadence train DATA --run RUN`: trains a model preset on labelled videos (see `Trainer`), or with
+/// `--task speediness` SpeedNet on unlabelled videos (see `SpeedinessTrainer`).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model preset on your own classes of videos.",
+        abstract: "Train a model preset on your own classes of videos, or SpeedNet on any videos.",
         discussion: """
         DATA is a folder of class sub-folders: DATA/train/<class>/* and DATA/val/<class>/*, or DATA/<class>/* \
         with --val-fraction of each class held out. With --csv, PySlowFast's CSV files (`path label` per line) \
@@ -31,11 +32,33 @@ struct TrainCommand: ParsableCommand {
         A progress bar goes to stderr when it is a terminal; one line per epoch goes to stdout (--json: the epoch \
         records as JSON lines). Videos that cannot be decoded are replaced, listed on stderr at the end of the \
         epoch, and make the exit code 1.
+
+        --task speediness trains SpeedNet self-supervised on every video under DATA (recursively; no labels): \
+        each batch holds --batch pairs, the same place of a video at normal speed (each frame kept with \
+        probability 1/f, f in [1, 1.2]) and sped up (f in [1.7, 2.2]), with one random size per batch from --sizes, \
+        the same crop and flip; binary cross-entropy on one logit. DATA/val/ (if present) or --val-fraction of \
+        the videos is held out; validation scores --val-views T windows per video at 1x and at 2x (short side and \
+        centre crop --test-crop, default 112) by accuracy and ROC AUC (val_accuracy, val_auc in metrics.jsonl). \
+        Videos too short for a sped-up clip are left out. RUN/model.safetensors is then a SpeedNet weights file: \
+        `cadence speed VIDEO --weights RUN/model.safetensors`. Options that apply: --frames (default 16), --sizes, \
+        --backbone, --pairs-per-video, --test-crop, --no-flip and the optimizer, schedule, checkpoint, seed and thread options.
         """
     )
 
     @Argument(help: ArgumentHelp("Dataset folder (class sub-folders); not needed with --csv.", valueName: "data"))
     var data: String?
+
+    @Option(help: "What to train: classification (class folders or CSV) or speediness (SpeedNet, no labels).")
+    var task = "classification"
+
+    @Option(help: "Speediness: training clip sizes A:B; each batch draws its side from this range.")
+    var sizes = "64:112"
+
+    @Option(help: "Speediness: the SpeedNet backbone, xs (X3D-XS) or tiny.")
+    var backbone = "xs"
+
+    @Option(help: "Speediness: training pairs drawn from each video per epoch.")
+    var pairsPerVideo = 1
 
     @Option(name: .customLong("run"), help: "Run folder for checkpoints, metrics, curves and the final model.")
     var runFolder: String
@@ -67,8 +90,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clips per batch.")
     var batch = 8
 
-    @Option(help: "Base learning rate.")
-    var lr = 0.05
+    @Option(help: "Base learning rate (default: 0.05; speediness 0.01).")
+    var lr: Double?
+
+    /// `--lr`, or the task's default (SpeedNet from scratch diverges at classification's 0.05).
+    private var learningRate: Double { lr ?? (speediness ? 0.01 : 0.05) }
 
     @Option(help: "Linear warmup epochs, from a tenth of --lr.")
     var warmupEpochs = 1.0
@@ -82,8 +108,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clip gradients to this joint L2 norm.")
     var clipGrad: Double?
 
-    @Option(help: "Validation views: temporal clips x spatial crops (S is 1 or 3).")
-    var valViews = "1x1"
+    @Option(help: "Validation views: temporal clips x spatial crops (S is 1 or 3); speediness: T windows per factor (default 1x1; speediness 4x1).")
+    var valViews: String?
 
     @Option(help: "Fraction of each class held out for validation when there is no val/ folder or --val-csv.")
     var valFraction = 0.2
@@ -134,27 +160,52 @@ struct TrainCommand: ParsableCommand {
     @Option(help: .hidden)
     var stopAfterEpochs: Int?
 
+    private var speediness: Bool { task == "speediness" }
+
     func validate() throws {
+        guard ["classification", "speediness"].contains(task) else {
+            throw ValidationError("--task must be classification or speediness, got \"\(task)\"")
+        }
+        if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
+        if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
+        _ = try parsedViews()
+        if speediness { return try validateSpeediness() }
         if data == nil && csv == nil { throw ValidationError("give a DATA folder or --csv") }
         if data != nil && csv != nil { throw ValidationError("give either a DATA folder or --csv, not both") }
         if csv == nil && (valCsv != nil || pathPrefix != nil || classNames != nil) {
             throw ValidationError("--val-csv, --path-prefix and --class-names go with --csv")
         }
-        if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
-        if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
         if let multigrid, MultigridMode(rawValue: multigrid) == nil {
             throw ValidationError("--multigrid must be long, short or long+short, got \"\(multigrid)\"")
         }
-        _ = try parsedViews()
         if let jitter { _ = try parsedJitter(jitter) }
+        try reportingOptionErrors { try configuration().validate() }
+    }
+
+    /// Runs `check`, turning the library's option errors into argument-parser validation errors.
+    private func reportingOptionErrors(_ check: () throws -> Void) throws {
         do {
-            try configuration().validate()
+            try check()
         } catch let error as TrainingError {
             throw ValidationError("\(error)")
         }
     }
 
+    private func validateSpeediness() throws {
+        if data == nil { throw ValidationError("--task speediness needs a DATA folder") }
+        let classificationOnly: [(String, Bool)] = [
+            ("--csv", csv != nil), ("--multigrid", multigrid != nil), ("--from", fromCheckpoint != nil),
+            ("--crop", crop != nil), ("--jitter", jitter != nil), ("--sampling-rate", samplingRate != nil),
+            ("--precise-bn", preciseBn != 0), ("--label-smoothing", labelSmoothing != 0),
+        ]
+        if let (name, _) = classificationOnly.first(where: { $0.1 }) {
+            throw ValidationError("\(name) goes with --task classification")
+        }
+        try reportingOptionErrors { try speedinessConfiguration().validate() }
+    }
+
     private func parsedViews() throws -> (Int, Int) {
+        let valViews = self.valViews ?? (speediness ? "4x1" : "1x1")
         let parts = valViews.lowercased().split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts[0] > 0, [1, 3].contains(parts[1]) else {
             throw ValidationError("--val-views must be TxS with T ≥ 1 and S 1 or 3, got \"\(valViews)\"")
@@ -162,10 +213,31 @@ struct TrainCommand: ParsableCommand {
         return (parts[0], parts[1])
     }
 
-    private func parsedJitter(_ text: String) throws -> [Int] {
+    private func parsedJitter(_ text: String, option: String = "--jitter") throws -> [Int] {
         let parts = text.split(separator: ":").compactMap { Int($0) }
-        guard parts.count == 2 else { throw ValidationError("--jitter must be A:B (pixels), got \"\(text)\"") }
+        guard parts.count == 2 else { throw ValidationError("\(option) must be A:B (pixels), got \"\(text)\"") }
         return parts
+    }
+
+    /// The speediness run's configuration from the options.
+    func speedinessConfiguration() throws -> SpeedinessConfiguration {
+        let range = try parsedJitter(sizes, option: "--sizes")
+        var network = try SpeedinessConfiguration.backbone(named: backbone)
+        network.frames = frames ?? 16
+        network.inputSize = testCrop ?? 112
+        guard range[0] <= range[1] else { throw ValidationError("--sizes must be A:B with A <= B, got \"\(sizes)\"") }
+        var c = try SpeedinessConfiguration(speedNet: network, sizes: range[0]...range[1], epochs: epochs, batchPairs: batch)
+        c.training.flip = !noFlip
+        c.training.learningRate = learningRate
+        c.training.warmupEpochs = warmupEpochs
+        c.training.warmupStartRate = learningRate / 10
+        c.training.weightDecay = weightDecay
+        c.training.clipGradientNorm = clipGrad
+        c.training.validationTemporalViews = try parsedViews().0
+        c.training.checkpointEvery = checkpointEvery
+        c.training.seed = seed
+        c.pairsPerVideo = pairsPerVideo
+        return c
     }
 
     /// The run's configuration from the options and the preset's defaults.
@@ -176,11 +248,11 @@ struct TrainCommand: ParsableCommand {
         c.samplingRate = samplingRate ?? preset.samplingRate
         c.crop = crop ?? preset.trainCrop
         c.testCrop = testCrop ?? TrainingConfiguration.defaultTestCrop(preset: preset, crop: c.crop)
-        c.jitter = try jitter.map(parsedJitter) ?? TrainingConfiguration.defaultJitter(crop: c.crop)
+        c.jitter = try jitter.map { try parsedJitter($0) } ?? TrainingConfiguration.defaultJitter(crop: c.crop)
         c.flip = !noFlip
-        c.learningRate = lr
+        c.learningRate = learningRate
         c.warmupEpochs = warmupEpochs
-        c.warmupStartRate = lr / 10
+        c.warmupStartRate = learningRate / 10
         c.weightDecay = weightDecay
         c.labelSmoothing = labelSmoothing
         c.clipGradientNorm = clipGrad
@@ -196,6 +268,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         Gemm.setThreads(threads)
+        if speediness { return try runSpeediness() }
         let dataset: VideoDataset
         if let csv {
             dataset = try VideoDataset.csv(train: csv, validation: valCsv, pathPrefix: pathPrefix, classNamesFile: classNames,
@@ -206,17 +279,48 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(configuration: configuration(), classNames: dataset.classNames, train: dataset.train,
                                   validation: dataset.validation, folder: RunFolder(runFolder),
                                   makeSource: clipLoaderFactory(threads: loaderThreads))
+        try train(trainer, what: "\(model) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "
+                  + "\(dataset.classNames.count) classes")
+    }
+
+    /// Runs `trainer` with the console attached, after a line naming `what` it trains.
+    private func train(_ trainer: any ConsoleTrainer, what: String) throws {
         trainer.stopAfterEpochs = stopAfterEpochs
         trainer.keepCheckpoints = keepCheckpoints
         let console = TrainingConsole(json: json, progressBar: isatty(2) != 0)
         trainer.observer = console
-        printError("training \(model) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "
-                   + "\(dataset.classNames.count) classes, \(trainer.epochs) epochs -> \(runFolder)")
+        printError("training \(what), \(trainer.epochs) epochs -> \(runFolder)")
         let outcome = try trainer.run(resume: resume)
         if outcome.finished, !json { print("model: \(RunFolder(runFolder).model.path)") }
         if !outcome.skipped.isEmpty { throw ExitCode(ExitStatus.someInputsFailed) }
     }
 }
+
+extension TrainCommand {
+    /// `--task speediness`: SpeedNet on every video under DATA.
+    func runSpeediness() throws {
+        let root = data ?? "."
+        let configuration = try speedinessConfiguration()
+        let dataset = try SpeedinessDataset.scan(root: root, frames: configuration.training.frames,
+                                                 validationFraction: valFraction, seed: seed)
+        for skip in dataset.skipped { printError("left out \(skip.path): \(skip.reason)") }
+        let trainer = try SpeedinessTrainer(configuration: configuration, train: dataset.train, validation: dataset.validation,
+                                            folder: RunFolder(runFolder), makeSource: clipLoaderFactory(threads: loaderThreads))
+        try train(trainer, what: "SpeedNet (\(backbone)) on \(dataset.train.count) videos (\(dataset.validation.count) for validation)")
+    }
+}
+
+/// What `cadence train` runs: either task's trainer.
+protocol ConsoleTrainer: AnyObject {
+    var observer: (any TrainingObserver)? { get set }
+    var keepCheckpoints: Int { get set }
+    var stopAfterEpochs: Int? { get set }
+    var epochs: Int { get }
+    func run(resume: Bool) throws -> TrainingOutcome
+}
+
+extension Trainer: ConsoleTrainer {}
+extension SpeedinessTrainer: ConsoleTrainer {}
 
 /// Renders training progress: a progress bar on stderr (terminals only), one line or one JSON
 /// record per epoch on stdout, and skipped videos on stderr.
@@ -265,6 +369,9 @@ final class TrainingConsole: TrainingObserver {
         }
         var line = String(format: "epoch %d/%d  loss %.4f  train %.1f%%", r.epoch, r.epochs, r.trainLoss, r.trainTop1)
         if let top1 = r.valTop1, let top5 = r.valTop5 { line += String(format: "  val %.1f%% (top-5 %.1f%%)", top1, top5) }
+        if let accuracy = r.valAccuracy {
+            line += String(format: "  val %.1f%%", accuracy) + (r.valAUC.map { String(format: " AUC %.3f", $0) } ?? "")
+        }
         line += String(format: "  lr %.5f  %.1f s  %.1f clips/s", r.lr, r.epochSeconds, r.clipsPerSecond)
         if !r.skipped.isEmpty { line += "  skipped \(r.skipped.count)" }
         print(line)

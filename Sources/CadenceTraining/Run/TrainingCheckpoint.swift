@@ -5,7 +5,7 @@ import Foundation
 /// A resumable training state in one safetensors file: the model's state dict under PySlowFast's
 /// keys (plain batch-norm keys, running statistics included), the optimizer's momentum buffers
 /// under `optimizer.<parameter>.momentum_buffer`, and in the metadata the epochs done and the run
-/// description. Every other random choice is derived from the seed, epoch and step, so nothing
+/// description (the task's `run.json` text). Every other random choice is derived from the seed, epoch and step, so nothing
 /// else is needed to continue exactly.
 public struct TrainingCheckpoint {
     public static let optimizerPrefix = "optimizer."
@@ -15,9 +15,9 @@ public struct TrainingCheckpoint {
     public var weights: [String: ArrayData]
     public var optimizerState: [String: ArrayData]
     public var epochsDone: Int
-    public var run: RunDescription
+    public var run: String
 
-    public init(weights: [String: ArrayData], optimizerState: [String: ArrayData], epochsDone: Int, run: RunDescription) {
+    public init(weights: [String: ArrayData], optimizerState: [String: ArrayData], epochsDone: Int, run: String) {
         self.weights = weights
         self.optimizerState = optimizerState
         self.epochsDone = epochsDone
@@ -29,7 +29,7 @@ public struct TrainingCheckpoint {
         var tensors = weights
         for (key, value) in optimizerState { tensors[TrainingCheckpoint.optimizerPrefix + key] = value }
         try SafetensorsFile.write(tensors, metadata: [
-            "format": "pt", TrainingCheckpoint.epochKey: String(epochsDone), TrainingCheckpoint.runKey: try run.json(),
+            "format": "pt", TrainingCheckpoint.epochKey: String(epochsDone), TrainingCheckpoint.runKey: run,
         ], to: url)
     }
 
@@ -46,7 +46,6 @@ public struct TrainingCheckpoint {
                 weights[key] = value
             }
         }
-        return TrainingCheckpoint(weights: weights, optimizerState: optimizer, epochsDone: epochs,
-                                  run: try RunDescription.decode(runText, source: url.path))
+        return TrainingCheckpoint(weights: weights, optimizerState: optimizer, epochsDone: epochs, run: runText)
     }
 }

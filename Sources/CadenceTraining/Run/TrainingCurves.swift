@@ -1,6 +1,6 @@
 import CadenceVideo
 /// The run's learning curves as two SVG charts stacked in one image: training loss, and training and
-/// validation accuracy, per epoch.
+/// validation accuracy (and a speediness run's validation AUC), per epoch.
 public enum TrainingCurves {
     public static func svg(_ records: [EpochRecord]) -> String {
         func points(_ value: (EpochRecord) -> Double?) -> [(x: Double, y: Double)] {
@@ -13,6 +13,10 @@ public enum TrainingCurves {
         if records.contains(where: { $0.valTop1 != nil }) {
             accuracy.append(.init(name: "val top-1", points: points { $0.valTop1 }, markers: markers))
             accuracy.append(.init(name: "val top-5", points: points { $0.valTop5 }, markers: markers))
+        }
+        if records.contains(where: { $0.valAccuracy != nil }) {
+            accuracy.append(.init(name: "val accuracy", points: points { $0.valAccuracy }, markers: markers))
+            accuracy.append(.init(name: "val AUC x100", points: points { $0.valAUC.map { 100 * $0 } }, markers: markers))
         }
         let accuracyChart = LineChart(title: "Accuracy", xLabel: "epoch", yLabel: "percent", series: accuracy,
                                       yRange: 0...100)

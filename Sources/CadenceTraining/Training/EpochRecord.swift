@@ -11,6 +11,10 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     /// validation set.
     public var valTop1: Double?
     public var valTop5: Double?
+    /// Speediness runs: validation accuracy (percent, threshold 0.5) of windows at 1x (normal) and 2x
+    /// (sped up), and the ROC AUC of normal against 2x; nil otherwise.
+    public var valAccuracy: Double? = nil
+    public var valAUC: Double? = nil
     /// Learning rate of the epoch's last iteration.
     public var lr: Double
     public var epochSeconds: Double
@@ -26,7 +30,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epoch, epochs, lr, frames, crop, skipped
-        case trainLoss = "train_loss", trainTop1 = "train_top1", valTop1 = "val_top1", valTop5 = "val_top5"
+        case trainLoss = "train_loss", trainTop1 = "train_top1", valTop1 = "val_top1", valTop5 = "val_top5", valAccuracy = "val_accuracy", valAUC = "val_auc"
         case epochSeconds = "epoch_seconds", clipsPerSecond = "clips_per_s", trainClips = "train_clips"
         case batchSize = "batch"
     }

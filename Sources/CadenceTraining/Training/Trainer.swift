@@ -11,7 +11,7 @@ import Foundation
 /// Every random choice (initialisation, shuffling, clip sampling, dropout) is derived from the seed,
 /// epoch and step, and checkpoints hold the weights, batch-norm statistics and momentum buffers, so
 /// a run resumed from a checkpoint ends with the same weights as an uninterrupted one.
-public final class Trainer {
+public final class Trainer: TrainingTask {
     public let configuration: TrainingConfiguration
     public let classNames: [String]
     public let train: [LabeledVideo]
@@ -29,16 +29,7 @@ public final class Trainer {
     private let description: RunDescription
 
     /// What a call to `run` did.
-    public struct Outcome {
-        /// The records of the epochs this call trained.
-        public var records: [EpochRecord]
-        /// The epoch the run started at (non-zero when it resumed).
-        public var startEpoch: Int
-        /// Whether the run reached its last epoch (and wrote `model.safetensors`).
-        public var finished: Bool
-        /// Videos skipped in any epoch of this call, each once.
-        public var skipped: [SkippedVideo]
-    }
+    public typealias Outcome = TrainingOutcome
 
     public init(configuration: TrainingConfiguration, classNames: [String], train: [LabeledVideo],
                 validation: [LabeledVideo], folder: RunFolder, makeSource: @escaping ClipSourceFactory) throws {
@@ -66,68 +57,32 @@ public final class Trainer {
     /// Total epochs of the run.
     public var epochs: Int { shapes.epochs }
 
-    /// Trains to the last epoch. A folder holding checkpoints of the same run is resumed from its
-    /// newest; one holding a different run is refused. `resume` only asks for that explicitly: it
-    /// fails when there is nothing to resume.
+    /// Trains to the last epoch (see `TrainingLoop`). A folder holding checkpoints of the same run is
+    /// resumed from its newest; one holding a different run is refused. `resume` only asks for that
+    /// explicitly: it fails when there is nothing to resume.
     public func run(resume: Bool = false) throws -> Outcome {
-        try folder.create()
-        let latest = folder.latestCheckpoint()
-        if let saved = try folder.description(), saved != description, latest != nil {
-            throw TrainingError(folder.url.path, "holds a run with other options or data (see run.json); "
-                                + "use the same options to resume it, or another --run folder")
-        }
-        if resume, latest == nil {
-            throw TrainingError(folder.url.path, "has no checkpoint to resume from")
-        }
-        try folder.write(try description.json() + "\n", to: folder.runJSON)
+        try TrainingLoop(task: self, folder: folder, keepCheckpoints: keepCheckpoints, stopAfterEpochs: stopAfterEpochs,
+                         observer: observer).run(resume: resume)
+    }
 
-        let network = try description.buildNetwork(seed: TrainingSeed.derive(configuration.seed, .initialisation))
-        let groups = ParameterGroup.pySlowFast(network, weightDecay: Float(configuration.weightDecay))
-        let optimizer = try SGD(groups: groups, learningRate: Float(configuration.learningRate),
-                                momentum: Float(configuration.momentum), nesterov: true)
-        var startEpoch = 0
-        var history: [EpochRecord] = []
-        if let latest {
-            let checkpoint = try TrainingCheckpoint.read(latest)
-            try network.load(checkpoint.weights, strict: true, source: latest.path)
-            try optimizer.loadStateDict(checkpoint.optimizerState)
-            startEpoch = checkpoint.epochsDone
-            // Records past the checkpoint belong to epochs that will be trained again.
-            history = try folder.records().filter { $0.epoch <= startEpoch }
-        } else if let source = configuration.fineTuneFrom {
-            try loadBackbone(from: source, into: network)
-        }
-        try folder.writeRecords(history)
+    public func runJSON() throws -> String { try description.json() }
 
-        let schedule = LearningRateSchedule(
-            baseRate: configuration.learningRate,
-            policy: .cosine(end: configuration.cosineEndRate, maxEpoch: Double(epochs), afterWarmup: false),
-            warmupEpochs: configuration.warmupEpochs, warmupStartRate: configuration.warmupStartRate)
-        let planner = BatchPlanner(shapes: shapes, trainCount: train.count)
-        observer?.runStarted(epoch: startEpoch, epochs: epochs, resumed: latest != nil)
+    public func isSameRun(_ saved: String, source: String) throws -> Bool {
+        try RunDescription.decode(saved, source: source) == description
+    }
 
-        var outcome = Outcome(records: [], startEpoch: startEpoch, finished: false, skipped: [])
-        var stepSeconds: [Double] = []
-        for epoch in startEpoch..<epochs {
-            let record = try trainEpoch(epoch, network: network, optimizer: optimizer, schedule: schedule,
-                                        planner: planner, stepSeconds: &stepSeconds)
-            history.append(record)
-            outcome.records.append(record)
-            for skip in record.skipped where !outcome.skipped.contains(skip) { outcome.skipped.append(skip) }
-            try folder.writeRecords(history)
-            try folder.write(TrainingCurves.svg(history), to: folder.curves)
-            let done = epoch + 1
-            if done % configuration.checkpointEvery == 0 || done == epochs {
-                try TrainingCheckpoint(weights: network.stateDict(), optimizerState: optimizer.stateDict(),
-                                       epochsDone: done, run: description).write(to: folder.checkpoint(afterEpochs: done))
-                if keepCheckpoints > 0 { try folder.pruneCheckpoints(keeping: keepCheckpoints) }
-            }
-            observer?.epochFinished(record)
-            if let stop = stopAfterEpochs, done >= stop, done < epochs { return outcome }
-        }
-        try TrainedModel.write(network, run: description, to: folder.model)
-        outcome.finished = true
-        return outcome
+    public func makeNetwork() throws -> any VideoModel {
+        try description.buildNetwork(seed: TrainingSeed.derive(configuration.seed, .initialisation))
+    }
+
+    public func module(_ network: any VideoModel) -> Module { network }
+
+    public func startFresh(_ network: any VideoModel) throws {
+        if let source = configuration.fineTuneFrom { try loadBackbone(from: source, into: network) }
+    }
+
+    public func writeModel(_ network: any VideoModel, to url: URL) throws {
+        try TrainedModel.write(network, run: description, to: url)
     }
 
     /// Loads every weight of the checkpoint at `path` except the classifier, which keeps its fresh
@@ -140,45 +95,22 @@ public final class Trainer {
         try ModelCheckpoint.load(weights, into: network, source: path)
     }
 
-    private func trainEpoch(_ epoch: Int, network: any VideoModel, optimizer: SGD, schedule: LearningRateSchedule,
-                            planner: BatchPlanner, stepSeconds: inout [Double]) throws -> EpochRecord {
+    public func trainEpoch(_ epoch: Int, network: any VideoModel, steps: StepRunner) throws -> EpochRecord {
         let epochStart = DispatchTime.now().uptimeNanoseconds
-        let batches = planner.trainingBatches(epoch: epoch)
+        let batches = BatchPlanner(shapes: shapes, trainCount: train.count).trainingBatches(epoch: epoch)
         let source = try makeSource(train.map(\.path), batches, preset.mean, preset.std)
         defer { source.cancel() }
         network.train()
-        var lossSum = 0.0, correct = 0, clips = 0, step = 0, lr = 0.0
-        var trainSeconds = 0.0
-        while let batch = try source.next() {
-            let stepStart = DispatchTime.now().uptimeNanoseconds
+        let totals = try steps.run(
+            epoch: epoch, steps: batches.count, source: source, network: network,
+            rateMultiplier: { shapes.iteration(epoch: epoch, iteration: $0).learningRateMultiplier }
+        ) { batch, step in
             let shape = shapes.iteration(epoch: epoch, iteration: step)
-            lr = schedule.rate(atEpoch: Double(epoch) + Double(step) / Double(batches.count)) * shape.learningRateMultiplier
-            optimizer.setLearningRate(Float(lr))
-            reseedDropout(network, epoch: epoch, step: step)
             let labels = batch.requests.map { train[$0.video].label }
-            optimizer.zeroGrad()
             let logits = try forward(network, clips: batch.clips, splits: shape.batchNormSplits)
             let loss = try crossEntropy(logits, targets: labels, labelSmoothing: Float(configuration.labelSmoothing))
-            try loss.backward()
-            if let maxNorm = configuration.clipGradientNorm {
-                try clipGradientNorm(network.parameters(), maxNorm: Float(maxNorm))
-            }
-            try optimizer.step()
-            let value = Double(try loss.item())
-            guard value.isFinite else { throw TrainingError("epoch \(epoch + 1)", "the loss became \(value) at step \(step + 1)") }
-            lossSum += value * Double(labels.count)
-            correct += zip(Trainer.argmax(logits), labels).filter { $0 == $1 }.count
-            clips += labels.count
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
-            trainSeconds += seconds
-            stepSeconds.append(seconds)
-            step += 1
-            let perStep = stepSeconds.suffix(20).reduce(0, +) / Double(min(stepSeconds.count, 20))
-            let stepsLeft = (batches.count - step) + (epochs - epoch - 1) * batches.count
-            observer?.stepFinished(StepProgress(
-                epoch: epoch, epochs: epochs, step: step - 1, steps: batches.count, loss: value,
-                meanLoss: lossSum / Double(clips), learningRate: lr,
-                clipsPerSecond: Double(clips) / max(trainSeconds, 1e-9), secondsLeft: perStep * Double(stepsLeft)))
+            return StepRunner.StepLoss(loss: loss, samples: labels.count,
+                                       correct: zip(Trainer.argmax(logits), labels).filter { $0 == $1 }.count)
         }
         var skipped = source.skipped
         if configuration.preciseBatchNormBatches > 0 {
@@ -194,11 +126,11 @@ public final class Trainer {
         }
         let shape = shapes.epochShape(epoch: epoch)
         return EpochRecord(
-            epoch: epoch + 1, epochs: epochs, trainLoss: lossSum / Double(max(clips, 1)),
-            trainTop1: 100 * Double(correct) / Double(max(clips, 1)), valTop1: result?.scores.top1,
-            valTop5: result?.scores.top5, lr: lr,
+            epoch: epoch + 1, epochs: epochs, trainLoss: totals.meanLoss,
+            trainTop1: totals.accuracy, valTop1: result?.scores.top1,
+            valTop5: result?.scores.top5, lr: totals.learningRate,
             epochSeconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9,
-            clipsPerSecond: Double(clips) / max(trainSeconds, 1e-9), trainClips: clips,
+            clipsPerSecond: totals.samplesPerSecond, trainClips: totals.samples,
             frames: shape.frames, crop: shape.crop, batchSize: shape.batchSize,
             skipped: skipped)
     }
@@ -246,15 +178,6 @@ public final class Trainer {
         let indices = preset.packing.pathwayIndices(frames: clips.shape[1])
         if indices.count == 1 { return [clips] }
         return try indices.map { try clips.indexSelect(axis: 1, indices: $0) }
-    }
-
-    /// Dropout and drop-path masks of a step come from generators seeded by (seed, epoch, step).
-    private func reseedDropout(_ network: any VideoModel, epoch: Int, step: Int) {
-        for (index, (_, module)) in network.namedModules().enumerated() {
-            let seed = TrainingSeed.derive(configuration.seed, .dropout, epoch, step, index)
-            if let dropout = module as? Dropout { dropout.generator = TensorRandom(seed: seed) }
-            if let dropPath = module as? DropPath { dropPath.generator = TensorRandom(seed: seed) }
-        }
     }
 
     /// Scores every validation video (softmax averaged over its views), or nil without a validation set.

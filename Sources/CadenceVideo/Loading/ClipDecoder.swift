@@ -21,7 +21,8 @@ struct ClipDecoder {
     }
 
     /// The plan of `request` for a video of `frameCount` frames at `fps` whose upright size is `width x height`.
-    static func plan(_ request: ClipRequest, frameCount: Int, fps: Double, width: Int, height: Int) -> Plan {
+    /// Throws `ClipFailure` when the video is too short for a speediness clip.
+    static func plan(_ request: ClipRequest, frameCount: Int, fps: Double, width: Int, height: Int) throws -> Plan {
         var generator = TensorRandom(seed: request.seed)
         let sampling = TemporalSampling(frames: request.frames, samplingRate: request.samplingRate)
         let indices: [Int]
@@ -30,6 +31,19 @@ struct ClipDecoder {
             indices = sampling.randomClip(videoFrames: frameCount, videoFPS: fps, using: &generator)
         case let .view(index, count):
             indices = sampling.testClip(view: index, of: count, videoFrames: frameCount, videoFPS: fps)
+        case let .speedPair(spedUp):
+            guard let pair = SpeedinessSampling.trainingPair(videoFrames: frameCount, frames: request.frames, using: &generator) else {
+                throw ClipFailure(reason: "\(frameCount) frames are too few for a sped-up \(request.frames)-frame clip")
+            }
+            indices = spedUp ? pair.spedUp : pair.normal
+        case let .retimed(index, count, factor):
+            let span = SpeedinessSampling.windowSpan(frames: request.frames, factor: factor)
+            guard span <= frameCount else {
+                throw ClipFailure(reason: "\(frameCount) frames are too few for a \(request.frames)-frame window at \(factor)x")
+            }
+            // Window centres spread evenly: start `(frameCount - span) * (index + 1/2) / count`.
+            let position = (frameCount - span) * (2 * index + 1) / (2 * count)
+            indices = SpeedinessSampling.retimedWindow(position: position, frames: request.frames, factor: factor)
         }
         let crop: CropPlan
         switch request.framing {
@@ -52,7 +66,7 @@ struct ClipDecoder {
     func decode(_ request: ClipRequest, from reader: VideoReader, into output: UnsafeMutablePointer<Float>) throws {
         let frameCount = try reader.frameIndex().count
         let info = reader.info
-        let plan = Self.plan(request, frameCount: frameCount, fps: Self.samplingFPS(info),
+        let plan = try Self.plan(request, frameCount: frameCount, fps: Self.samplingFPS(info),
                              width: info.displayWidth, height: info.displayHeight)
         let crop = plan.crop
         reader.resize = .exact(width: crop.resizedWidth, height: crop.resizedHeight)

@@ -10,6 +10,15 @@ public struct ClipRequest: Sendable, Equatable {
         case random
         /// Test view `index` of `count` uniformly spaced clips (`TemporalSampling.testClip`).
         case view(index: Int, count: Int)
+        /// One member of a SpeedNet training pair (`SpeedinessSampling.trainingPair`, drawn with the
+        /// request's generator): the normal clip, or the sped-up one when `spedUp`. The two members
+        /// of a pair share a seed, so they start at the same frame and get the same crop and flip,
+        /// and differ only in speed. `samplingRate` is unused.
+        case speedPair(spedUp: Bool)
+        /// Re-timed window `index` of `count` spread evenly over the video, taking every `factor`-th
+        /// source frame (`SpeedinessSampling.retimedWindow`): SpeedNet's validation and inference.
+        /// `samplingRate` is unused.
+        case retimed(index: Int, count: Int, factor: Double)
     }
 
     /// How each frame is scaled and cropped to a `crop x crop` square.

@@ -7,6 +7,10 @@ extension ClipRequest {
         if case let .view(index, count) = timing, count < 1 || index < 0 || index >= count {
             return "temporal view \(index) is not among \(count) views"
         }
+        if case let .retimed(index, count, factor) = timing {
+            if count < 1 || index < 0 || index >= count { return "re-timed window \(index) is not among \(count) windows" }
+            if !(factor >= 1) { return "re-timing factor \(factor) is below 1" }
+        }
         switch framing {
         case let .training(jitter, crop, _):
             if crop < 1 { return "crop \(crop) is below 1" }
