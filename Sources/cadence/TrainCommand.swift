@@ -26,8 +26,8 @@ struct TrainCommand: ParsableCommand {
         accuracy), confusion.json, checkpoints/checkpoint_epoch_NNNNN.safetensors (the newest --keep-checkpoints) and, at the end, \
         model.safetensors, which `cadence classify --weights RUN/model.safetensors` uses without --model or \
         --labels. A RUN with checkpoints of the same options resumes from the newest one, ending with the same \
-        weights as an uninterrupted run (bit for bit with --threads 1; with more threads the kernels' summation \
-        order varies between any two runs, so results agree to rounding). --from fine-tunes a checkpoint: every weight but the classifier is loaded.
+        weights as an uninterrupted run, bit for bit (with the same --threads: the kernels sum in a fixed order \
+        for a given thread count). --from fine-tunes a checkpoint: every weight but the classifier is loaded.
 
         A progress bar goes to stderr when it is a terminal; one line per epoch goes to stdout (--json: the epoch \
         records as JSON lines). Videos that cannot be decoded are replaced, listed on stderr at the end of the \
