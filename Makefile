@@ -15,6 +15,8 @@ release: bootstrap
 
 demo: release
 	$(RELEASE_BIN) info clips/*.mp4 clips/*.webm clips/*.avi clips/*.mov clips/*.mkv clips/real/*.mp4
+	$(RELEASE_BIN) classify --top-k 2 clips/actions/val/*/*-000.mp4
+	$(RELEASE_BIN) speed clips/real/hand-cup.mp4 --plot .build/hand-cup-speed.svg
 
 test: bootstrap
 	$(SWIFT) build --build-tests

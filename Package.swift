@@ -43,7 +43,9 @@ let package = Package(
             dependencies: [
                 "CadenceTraining", "CadenceVideo", "CadenceNN", "CadenceTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            // The bundled models (float16 safetensors, see BundledModel.swift and README.md).
+            resources: [.copy("Resources/actions-x3d.safetensors"), .copy("Resources/speednet.safetensors")]
         ),
         // Cadence's side of `make bench`; scripts/bench runs the references beside it.
         .executableTarget(

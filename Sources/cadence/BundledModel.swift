@@ -1,7 +1,7 @@
 import Foundation
 
 /// The trained models shipped with Cadence as resources of the `cadence` target. SwiftPM copies them
-/// into `cadence_cadence.resources` beside the executable (where `Bundle.module` would look); they are
+/// into `Cadence_cadence.resources` beside the executable (where `Bundle.module` would look); they are
 /// looked up there directly so that a build without them reports a usage error instead of trapping.
 enum BundledModel: String {
     /// X3D-XS trained by `cadence train` on clips/actions (8 motion classes).
@@ -11,9 +11,10 @@ enum BundledModel: String {
 
     /// The model's file, or nil when this build has none.
     var url: URL? {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let url = executable.deletingLastPathComponent()
-            .appendingPathComponent("cadence_cadence.resources").appendingPathComponent(rawValue)
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // SwiftPM's resource folder on Linux, and its bundle on macOS.
+        let candidates = ["Cadence_cadence.resources", "Cadence_cadence.bundle/Contents/Resources", "Cadence_cadence.bundle"]
+        return candidates.map { folder.appendingPathComponent($0).appendingPathComponent(rawValue) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
     }
 }
