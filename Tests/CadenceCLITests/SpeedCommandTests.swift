@@ -78,12 +78,18 @@ import Testing
         #expect(lines.last?.hasPrefix("10.009,10.077,") == true)
     }
 
-    @Test("speed without weights or with a bad file says why")
+    @Test("speed without --weights runs the bundled model")
+    func bundled() throws {
+        let result = try cadence(["speed", CLITests.clip("real/plant.mp4"), "--factors", "1,2", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+        #expect(report?["factors"] as? [Double] == [1, 2])
+        #expect((report?["segments"] as? [Any])?.isEmpty == false)
+    }
+
+    @Test("speed with a bad file or inconsistent options says why")
     func errors() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
-        let missing = try cadence(["speed", CLITests.clip("real/hand-box.mp4")])
-        #expect(missing.status == 2)
-        #expect(missing.stderr.contains("--weights"))
         let weights = try tinyWeights()
         let bad = try cadence(["speed", CLITests.clip("bad/text.mp4"), "--weights", weights])
         #expect(bad.status == 1)

@@ -13,7 +13,7 @@ import Testing
         network.frames = 8
         network.inputSize = 32
         var c = try SpeedinessConfiguration(speedNet: network, sizes: 32...40, epochs: epochs, batchPairs: 2)
-        c.training.learningRate = 0.1
+        c.training.learningRate = 0.02
         c.training.warmupEpochs = 0
         c.training.seed = 5
         c.training.validationTemporalViews = 2

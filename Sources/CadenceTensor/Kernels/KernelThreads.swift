@@ -9,20 +9,7 @@ enum KernelThreads {
     /// its own index (below `workers(count)`), which callers use to pick per-worker scratch. BLAS runs
     /// single-threaded meanwhile, since the pool already occupies every core.
     static func forEachSlice(_ count: Int, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
-        guard count > 0 else { return }
-        let workers = workers(count)
-        if workers == 1 {
-            Gemm.setThreads(Parallel.threadCount)
-            body(0, 0..<count)
-            return
-        }
-        let chunk = max(1, count / (4 * workers))
-        let counter = SliceCounter()
-        Gemm.setThreads(1)
-        Parallel.forEach(workers) { worker in
-            while let slice = counter.take(chunk, of: count) { body(worker, slice) }
-        }
-        Gemm.setThreads(Parallel.threadCount)
+        distribute(count, fixedOrder: false, body)
     }
 
     /// `forEachSlice` with a fixed assignment: worker `w` takes slices `w`, `w + workers`, … in order.
@@ -30,6 +17,10 @@ enum KernelThreads {
     /// the rounding of their total, would change from run to run; fixed, a run repeats bit for bit at
     /// the same thread count (a resumed training run ends with an uninterrupted run's weights).
     static func forEachSliceInFixedOrder(_ count: Int, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
+        distribute(count, fixedOrder: true, body)
+    }
+
+    private static func distribute(_ count: Int, fixedOrder: Bool, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
         guard count > 0 else { return }
         let workers = workers(count)
         if workers == 1 {
@@ -38,11 +29,18 @@ enum KernelThreads {
             return
         }
         let chunk = max(1, count / (4 * workers))
-        let slices = (count + chunk - 1) / chunk
         Gemm.setThreads(1)
-        Parallel.forEach(workers) { worker in
-            for k in stride(from: worker, to: slices, by: workers) {
-                body(worker, (k * chunk)..<min(count, (k + 1) * chunk))
+        if fixedOrder {
+            let slices = (count + chunk - 1) / chunk
+            Parallel.forEach(workers) { worker in
+                for k in stride(from: worker, to: slices, by: workers) {
+                    body(worker, (k * chunk)..<min(count, (k + 1) * chunk))
+                }
+            }
+        } else {
+            let counter = SliceCounter()
+            Parallel.forEach(workers) { worker in
+                while let slice = counter.take(chunk, of: count) { body(worker, slice) }
             }
         }
         Gemm.setThreads(Parallel.threadCount)
