@@ -45,8 +45,9 @@ import Testing
         configuration.clipGradientNorm = 5
         configuration.labelSmoothing = 0.1
         configuration.warmupEpochs = 1
-        // Kernels split work dynamically over threads and sum partial results per worker, so only a
-        // single thread gives bit-identical sums from run to run.
+        // Tests run concurrently in this process and share the kernel and BLAS thread settings, which
+        // decide how sums are split; one thread keeps the other tests from changing them mid-run. (A
+        // process of its own repeats bit for bit on 2 threads too: see TrainCommandTests.resume.)
         let threads = Parallel.threadCount
         Parallel.threadCount = 1
         Gemm.setThreads(1)
