@@ -12,6 +12,11 @@ import Foundation
 /// buffers of other classes (the longest-unused first) worth at least the request, so live plus
 /// cached memory never exceeds the largest amount that was ever live at once.
 /// `releaseCached()` returns everything cached to the system. Tensors use `BufferPool.shared`.
+///
+/// Pooled sizes are mapped and unmapped with `mmap`/`munmap` rather than taken from malloc: glibc
+/// serves freed large blocks from per-thread arenas and raises its mmap threshold as they come back,
+/// so memory the pool evicts stayed resident there, and a 2-thread SlowFast run grew to twice its
+/// live size over a few forward passes.
 public final class BufferPool: @unchecked Sendable {
     /// The pool every `TensorStorage` and kernel scratch buffer comes from.
     public static let shared = BufferPool()
@@ -33,7 +38,7 @@ public final class BufferPool: @unchecked Sendable {
 
     init() {}
 
-    deinit { free.values.joined().forEach { $0.pointer.deallocate() } }
+    deinit { free.forEach { size, list in list.forEach { Self.release($0.pointer, size: size) } } }
 
     /// Whether released buffers are kept for reuse (default true). Turning it off frees what is cached.
     public var isEnabled: Bool {
@@ -49,13 +54,13 @@ public final class BufferPool: @unchecked Sendable {
 
     /// Frees every cached buffer.
     public func releaseCached() {
-        let all = lock.withLock { () -> [Entry] in
-            let entries = Array(free.values.joined())
+        let all = lock.withLock { () -> [Int: [Entry]] in
+            let entries = free
             free = [:]
             cached = 0
             return entries
         }
-        all.forEach { $0.pointer.deallocate() }
+        all.forEach { size, list in list.forEach { Self.release($0.pointer, size: size) } }
     }
 
     /// The size a request of `bytes` is served with: requests up to 1/8 apart share a class, so a
@@ -72,7 +77,7 @@ public final class BufferPool: @unchecked Sendable {
     func allocate(bytes: Int) -> UnsafeMutableRawPointer {
         let size = BufferPool.sizeClass(max(bytes, 1))
         guard size >= BufferPool.minimumBytes else { return .allocate(byteCount: size, alignment: 64) }
-        var evicted: [Entry] = []
+        var evicted: [(size: Int, entry: Entry)] = []
         let reused = lock.withLock { () -> UnsafeMutableRawPointer? in
             if var list = free[size], let entry = list.popLast() {
                 free[size] = list.isEmpty ? nil : list
@@ -82,15 +87,15 @@ public final class BufferPool: @unchecked Sendable {
             // A miss: make room by freeing buffers nobody asked for lately.
             var freed = 0
             while freed < size, let key = oldestClass(), var list = free[key] {
-                evicted.append(list.removeFirst())
+                evicted.append((key, list.removeFirst()))
                 free[key] = list.isEmpty ? nil : list
                 cached -= key
                 freed += key
             }
             return nil
         }
-        evicted.forEach { $0.pointer.deallocate() }
-        return reused ?? .allocate(byteCount: size, alignment: 64)
+        evicted.forEach { Self.release($0.entry.pointer, size: $0.size) }
+        return reused ?? Self.map(size)
     }
 
     /// Returns a buffer from `allocate(bytes:)` to the pool (or to the system when pooling is off).
@@ -103,7 +108,22 @@ public final class BufferPool: @unchecked Sendable {
             cached += size
             return true
         }
-        if !kept { pointer.deallocate() }
+        if !kept { Self.release(pointer, size: size) }
+    }
+
+    /// Fresh zeroed pages from the system for a pooled size class (page aligned, so 64-byte aligned).
+    private static func map(_ size: Int) -> UnsafeMutableRawPointer {
+        guard let pointer = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              pointer != MAP_FAILED else {
+            // Out of address space or memory: fail as Swift's own allocator does.
+            fatalError("BufferPool: cannot map \(size) bytes (errno \(errno))")
+        }
+        return pointer
+    }
+
+    /// Gives a buffer of size class `size` back to the system.
+    private static func release(_ pointer: UnsafeMutableRawPointer, size: Int) {
+        if size >= minimumBytes { munmap(pointer, size) } else { pointer.deallocate() }
     }
 
     /// The class whose first cached buffer was released longest ago; called with the lock held.

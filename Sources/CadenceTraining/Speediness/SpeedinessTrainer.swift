@@ -61,7 +61,10 @@ public final class SpeedinessTrainer: TrainingTask {
     }
 
     public func makeNetwork() throws -> SpeedNet {
-        try SpeedNet(settings.speedNet, seed: TrainingSeed.derive(configuration.seed, .initialisation))
+        let seed = TrainingSeed.derive(configuration.seed, .initialisation)
+        let network = try SpeedNet(settings.speedNet, seed: seed)
+        try TrainingInitialization.apply(to: network, seed: seed)
+        return network
     }
 
     public func startFresh(_ network: SpeedNet) throws {}

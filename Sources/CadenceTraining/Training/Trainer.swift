@@ -71,8 +71,13 @@ public final class Trainer: TrainingTask {
         try RunDescription.decode(saved, source: source) == description
     }
 
+    /// A fresh network; conv nets get PySlowFast's training initialisation (MViT keeps its layers'
+    /// defaults). Fine-tuning then overwrites all but the classifier.
     public func makeNetwork() throws -> any VideoModel {
-        try description.buildNetwork(seed: TrainingSeed.derive(configuration.seed, .initialisation))
+        let seed = TrainingSeed.derive(configuration.seed, .initialisation)
+        let network = try description.buildNetwork(seed: seed)
+        if !(network is MViT) { try TrainingInitialization.apply(to: network, seed: seed) }
+        return network
     }
 
     public func module(_ network: any VideoModel) -> Module { network }
