@@ -7,6 +7,6 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cadence-bench",
         abstract: "Benchmarks for make bench (run through scripts/bench, which adds the references).",
-        subcommands: [DecodeBench.self, OpsBench.self, ModelsBench.self, TrainBench.self]
+        subcommands: [DecodeBench.self, OpsBench.self, ModelsBench.self, TrainBench.self, SpeedinessBench.self]
     )
 }

@@ -16,8 +16,8 @@ public enum TrainingInitialization {
     /// PySlowFast's `MODEL.FC_INIT_STD`.
     public static let classifierStd: Float = 0.01
 
-    /// Re-initialises `network` in place (deterministic for `seed`). Meant for the conv nets: X3D,
-    /// ResNet/SlowFast and SpeedNet's X3D backbone.
+    /// Re-initialises `network` in place (deterministic for `seed`). Meant for the classification
+    /// conv nets, X3D and ResNet/SlowFast.
     public static func apply(to network: Module, seed: UInt64) throws {
         var generator = TensorRandom(seed: seed)
         for (name, module) in network.namedModules() {

@@ -45,7 +45,7 @@ import Testing
         #expect(three.count == 30 && (0..<5).allSatisfy { v in three.filter { $0.video == v }.count == 6 })
         #expect(Set(three.map(\.seed)).count == 15)
         // Validation: 2 windows at 1x, then 2 at 2x, per video.
-        let validation = t.validationBatches().flatMap { $0 }
+        let validation = t.evaluation.batches(videos: t.validation.count).flatMap { $0 }
         #expect(validation.map(\.timing) == Array(repeating: [.retimed(index: 0, count: 2, factor: 1), .retimed(index: 1, count: 2, factor: 1),
                                                               .retimed(index: 0, count: 2, factor: 2), .retimed(index: 1, count: 2, factor: 2)],
                                                    count: 2).flatMap { $0 })
