@@ -49,7 +49,7 @@ final class X3DTransform: Module {
         let se = self.se
         return { x in
             var y = try fb(fa(x))
-            if let se { y = try se(y).silu() }
+            if let se { y = try se.swish(y) }
             return try fc(y)
         }
     }

@@ -18,8 +18,17 @@ public final class SqueezeExcitation: Module {
     }
 
     public override func forward(_ x: Tensor) throws -> Tensor {
+        try x * gate(x)
+    }
+
+    /// `forward(x).silu()`, X3D's order, scaling and Swish in one pass (`gatedSiLU`).
+    public func swish(_ x: Tensor) throws -> Tensor {
+        try gatedSiLU(x, gate: gate(x))
+    }
+
+    /// One sigmoid gate per clip and channel, `[N, 1, 1, 1, C]`.
+    private func gate(_ x: Tensor) throws -> Tensor {
         let squeezed = try adaptiveAvgPool3d(x, outputSize: Dims3(all: 1))
-        let gate = try fc2(fc1(squeezed).relu()).sigmoid()
-        return try x * gate
+        return try fc2(fc1(squeezed).relu()).sigmoid()
     }
 }

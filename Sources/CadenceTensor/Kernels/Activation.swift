@@ -16,8 +16,8 @@ public enum Activation: Sendable, Hashable {
         switch self {
         case .identity: return
         case .relu: for i in 0..<count { x[i] = max(x[i], 0) }
-        case .silu: for i in 0..<count { let v = x[i]; x[i] = v / (1 + Foundation.exp(-v)) }
-        case .sigmoid: for i in 0..<count { x[i] = 1 / (1 + Foundation.exp(-x[i])) }
+        case .silu: VectorMath.siluInPlace(x, count: count)
+        case .sigmoid: VectorMath.sigmoidInPlace(x, count: count)
         case .gelu:
             for i in 0..<count { let v = x[i]; x[i] = 0.5 * v * (1 + Foundation.erf(v * 0.70710678118654752)) }
         }

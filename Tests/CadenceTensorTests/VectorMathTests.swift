@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import CadenceTensor
+
+/// The sigmoid and Swish epilogues (FastMath, no libm call) and the fused SE gate + Swish.
+@Suite struct VectorMathTests {
+    @Test func sigmoidEpilogueMatchesLibmAcrossTheRange() {
+        var x: [Float] = stride(from: -100, through: 100, by: 0.37).map { Float($0) }
+        x += [0, -0, .infinity, -.infinity, 88.7, -87.3, 1e-8]
+        let expected = x.map { 1 / (1 + Foundation.exp(-Double($0))) }
+        x.withUnsafeMutableBufferPointer { Activation.sigmoid.apply($0.baseAddress!, count: $0.count) }
+        for (value, reference) in zip(x, expected) { #expect(abs(Double(value) - reference) < 1e-7) }
+    }
+
+    @Test func siluEpilogueMatchesTheDefinition() {
+        var values: [Float] = (0..<37).map { Float($0) * 0.71 - 12 }
+        let expected = values.map { Double($0) / (1 + Foundation.exp(-Double($0))) }
+        values.withUnsafeMutableBufferPointer { Activation.silu.apply($0.baseAddress!, count: $0.count) }
+        for (value, reference) in zip(values, expected) {
+            #expect(abs(Double(value) - reference) <= 1e-6 * max(1, abs(reference)))
+        }
+    }
+
+    @Test func gatedSiLUEqualsScaleThenSwish() throws {
+        var generator = TensorRandom(seed: 4)
+        // 11 channels: a full vector and a scalar tail per pixel.
+        let x = Tensor.randomNormal([2, 3, 4, 5, 11], std: 3, using: &generator)
+        let gate = Tensor.randomUniform([2, 1, 1, 1, 11], using: &generator)
+        let fused = try gatedSiLU(x, gate: gate).toArray()
+        let reference = try (x * gate).silu().toArray()
+        for (a, b) in zip(fused, reference) { #expect(abs(a - b) <= 1e-6 * max(1, abs(b))) }
+        // Where autograd records, it is the plain composite and gradients flow to both inputs.
+        let xg = Tensor.randomNormal([1, 1, 2, 2, 9], using: &generator, requiresGrad: true)
+        let g = Tensor.randomUniform([1, 1, 1, 1, 9], using: &generator, requiresGrad: true)
+        try gatedSiLU(xg, gate: g).sum().backward()
+        #expect(xg.grad != nil && g.grad != nil)
+        #expect(throws: TensorError.self) { try gatedSiLU(x, gate: Tensor.zeros([2, 10])) }
+    }
+}
