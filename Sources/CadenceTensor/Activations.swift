@@ -39,9 +39,9 @@ private struct SiLU: ElementwiseFunction {
 private struct GELU: ElementwiseFunction {
     static let inverseSquareRoot2 = Float(0.5).squareRoot()
     static let inverseSquareRoot2Pi = 1 / Float(2 * Double.pi).squareRoot()
-    func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * GELU.inverseSquareRoot2)) }
+    func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * GELU.inverseSquareRoot2)) }
     func derivative(_ x: Float, _ y: Float) -> Float {
-        let cdf = 0.5 * (1 + Foundation.erf(x * GELU.inverseSquareRoot2))
+        let cdf = 0.5 * (1 + FastMath.erf(x * GELU.inverseSquareRoot2))
         return cdf + x * FastMath.exp(-0.5 * x * x) * GELU.inverseSquareRoot2Pi
     }
 }

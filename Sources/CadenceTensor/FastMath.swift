@@ -1,10 +1,11 @@
 /// Branch-free scalar math that the compiler vectorises inside the elementwise loops (the C
 /// library's `expf` is an opaque call per element, several times slower).
+@usableFromInline
 enum FastMath {
     /// `e^x` within about 2 ulp of the exact result for normal results; 0 below
     /// `ln(Float.leastNormalMagnitude)`, infinity above `ln(Float.greatestFiniteMagnitude)`,
     /// NaN for NaN.
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func exp(_ x: Float) -> Float {
         let lowest: Float = -87.33654, highest: Float = 88.72283
         let clamped = Swift.min(Swift.max(x, lowest), highest)
@@ -31,8 +32,23 @@ enum FastMath {
         return x < lowest ? 0 : (x > highest ? .infinity : result)
     }
 
+    /// The error function within 1.5e-7 (Abramowitz and Stegun 7.1.26), through `exp` above: GELU's
+    /// libm `erff` call per element was the largest cost outside GEMM in MViT.
+    @usableFromInline @inline(__always)
+    static func erf(_ x: Float) -> Float {
+        let a = Swift.abs(x)
+        let t = 1 / (1 + 0.327_591_1 * a)
+        var p: Float = 1.061_405_429
+        p = p * t - 1.453_152_027
+        p = p * t + 1.421_413_741
+        p = p * t - 0.284_496_736
+        p = p * t + 0.254_829_592
+        let y = 1 - p * t * exp(-a * a)
+        return x < 0 ? -y : y
+    }
+
     /// Logistic function `1 / (1 + e^-x)`, without overflow for large |x|.
-    @inline(__always)
+    @usableFromInline @inline(__always)
     static func sigmoid(_ x: Float) -> Float {
         let e = exp(-Swift.abs(x))
         let inverse = 1 / (1 + e)

@@ -17,18 +17,28 @@ extension Tensor {
             throw TensorError("matmul", "inner dimensions of shapes \(a.shape) and \(b.shape) differ")
         }
         let batchShape = try Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
-        let out = Tensor.zeros(batchShape + [m, n])
+        // GEMM writes every element (beta 0), so only an empty inner dimension needs zeros.
+        let out = k > 0 ? Tensor.uninitialized(batchShape + [m, n]) : Tensor.zeros(batchShape + [m, n])
         let left = MatrixOperand(a, batchShape: batchShape), right = MatrixOperand(b, batchShape: batchShape)
         let batches = Shape.count(batchShape)
         if k > 0 {
             let c = out.storage.pointer
             withExtendedLifetime((left, right)) {
-                for batch in 0..<batches {
-                    Gemm.multiply(
-                        transposeA: left.transposed, transposeB: right.transposed, m: m, n: n, k: k,
-                        a: left.pointer(batch: batch), lda: left.leading,
-                        b: right.pointer(batch: batch), ldb: right.leading,
-                        c: c + batch * m * n, ldc: n)
+                // The products (attention heads), and the rows of each when there are fewer products
+                // than threads, go to the pool's workers with single-threaded BLAS: BLAS's own
+                // threads spun in sched_yield between calls and took the second core from the pool.
+                let workers = Parallel.threadCount
+                let blocks = batches >= workers ? 1 : Swift.min(Swift.max(1, m / 64), (4 * workers + batches - 1) / batches)
+                KernelThreads.forEachSlice(batches * blocks) { _, slice in
+                    for item in slice {
+                        let batch = item / blocks, block = item % blocks
+                        let first = m * block / blocks, rows = m * (block + 1) / blocks - first
+                        let a = left.pointer(batch: batch) + (left.transposed ? first : first * left.leading)
+                        Gemm.multiply(
+                            transposeA: left.transposed, transposeB: right.transposed, m: rows, n: n, k: k,
+                            a: a, lda: left.leading, b: right.pointer(batch: batch), ldb: right.leading,
+                            c: c + batch * m * n + first * n, ldc: n)
+                    }
                 }
             }
         }

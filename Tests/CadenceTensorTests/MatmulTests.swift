@@ -35,6 +35,15 @@ import Testing
         Oracle.expectClose(try expandedBatch.matmul(b.slice(axis: 0, end: 1)), try reference(expandedBatch, b.slice(axis: 0, end: 1)).values, shape: [6, 3, 5])
     }
 
+    /// One product with many rows is split into row blocks across the pool's workers, for plain and
+    /// transposed (column-major) left operands.
+    @Test func rowBlocksOfOneLargeProduct() throws {
+        let plain = Oracle.tensor([1, 300, 7], seed: 6), b = Oracle.tensor([7, 5], seed: 7)
+        Oracle.expectClose(try plain.matmul(b), try reference(plain, b).values, shape: [1, 300, 5])
+        let transposed = try Oracle.tensor([1, 7, 300], seed: 8).transpose(1, 2)
+        Oracle.expectClose(try transposed.matmul(b), try reference(transposed, b).values, shape: [1, 300, 5])
+    }
+
     @Test func vectorOperands() throws {
         let m = try Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), v = try Tensor(shape: [3], values: [1, 0, -1])
         #expect(try m.matmul(v).toArray() == [-2, -2])

@@ -37,3 +37,13 @@ import Testing
         #expect(throws: TensorError.self) { try gatedSiLU(x, gate: Tensor.zeros([2, 10])) }
     }
 }
+
+@Suite struct FastErfTests {
+    @Test func erfIsWithinTheApproximationsBound() {
+        for i in -600...600 {
+            let x = Float(i) * 0.01
+            #expect(abs(Double(FastMath.erf(x)) - Foundation.erf(Double(x))) < 3e-7, "erf(\(x))")
+        }
+        #expect(FastMath.erf(.infinity) == 1 && FastMath.erf(-.infinity) == -1)
+    }
+}

@@ -19,7 +19,7 @@ public enum Activation: Sendable, Hashable {
         case .silu: VectorMath.siluInPlace(x, count: count)
         case .sigmoid: VectorMath.sigmoidInPlace(x, count: count)
         case .gelu:
-            for i in 0..<count { let v = x[i]; x[i] = 0.5 * v * (1 + Foundation.erf(v * 0.70710678118654752)) }
+            for i in 0..<count { let v = x[i]; x[i] = 0.5 * v * (1 + FastMath.erf(v * 0.70710678118654752)) }
         }
     }
 
@@ -67,7 +67,7 @@ public enum Activation: Sendable, Hashable {
             case .gelu:
                 for i in start..<end {
                     let x = saved[i]
-                    let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
+                    let cdf = 0.5 * (1 + FastMath.erf(x * 0.70710678118654752))
                     let pdf = Foundation.exp(-0.5 * x * x) * 0.39894228040143268
                     gradInput[i] = gradOutput[i] * (cdf + x * pdf)
                 }
