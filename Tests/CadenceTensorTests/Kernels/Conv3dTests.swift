@@ -76,6 +76,9 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  padding: Dims3(2, 1, 2), dilation: Dims3(2, 1, 2), groups: 16),
         // Rows one column wide: the sliding window has no neighbour on either side.
         ConvCase(name: "depthwise C=10 one column", input: Dims3(2, 3, 1), cIn: 10, cOut: 10, groups: 10),
+        // A temporal conv with enough output rows (5 x 12 x 12 per clip) for several row blocks.
+        ConvCase(name: "temporal (3,1,1) in row blocks", batch: 2, input: Dims3(5, 12, 12), cIn: 4, cOut: 6,
+                 kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0)),
     ]
 }
 
