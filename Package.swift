@@ -61,8 +61,8 @@ let package = Package(
         // Helpers shared by the test targets (running the cadence and ffmpeg binaries).
         .target(name: "CadenceTestSupport", path: "Tests/CadenceTestSupport"),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN", "CadenceTestSupport"]),
-        .testTarget(name: "CadenceModelsTests", dependencies: ["CadenceModels"], exclude: ["Fixtures"]),
-        .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining"]),
+        .testTarget(name: "CadenceModelsTests", dependencies: ["CadenceModels", "CadenceTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining", "CadenceTestSupport"]),
         .testTarget(name: "CadenceCLITests", dependencies: ["CadenceNN", "CadenceModels", "CadenceTestSupport"]),
     ],
     // Kernels hand raw pointers to worker threads; Swift 5 mode keeps those checks as warnings.

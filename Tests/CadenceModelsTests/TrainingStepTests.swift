@@ -1,5 +1,6 @@
 import CadenceNN
 import CadenceTensor
+import CadenceTestSupport
 import Foundation
 import Testing
 @testable import CadenceModels
@@ -36,12 +37,14 @@ import Testing
     /// Kernels that sum over threads do so in a fixed order, so two runs on two threads agree bit for
     /// bit (what lets a resumed training run repeat an uninterrupted one).
     @Test func twoThreadStepsRepeatBitForBit() throws {
-        let saved = Parallel.threadCount
-        Parallel.threadCount = 2
-        defer { Parallel.threadCount = saved }
-        let first = try Self.trainTwoSteps(), second = try Self.trainTwoSteps()
-        #expect(first.losses == second.losses)
-        for (key, value) in first.state { #expect(second.state[key]?.bytes == value.bytes, "\(key)") }
+        try ThreadSettingsLock.holding {
+            let saved = Parallel.threadCount
+            Parallel.threadCount = 2
+            defer { Parallel.threadCount = saved }
+            let first = try Self.trainTwoSteps(), second = try Self.trainTwoSteps()
+            #expect(first.losses == second.losses)
+            for (key, value) in first.state { #expect(second.state[key]?.bytes == value.bytes, "\(key)") }
+        }
     }
 
     /// Loads the fixture's initial weights and takes its two SGD steps; returns the losses and the

@@ -1,6 +1,7 @@
 import CadenceModels
 import CadenceNN
 import CadenceTensor
+import CadenceTestSupport
 import CadenceVideo
 import Foundation
 import Testing
@@ -75,6 +76,10 @@ import Testing
     }
 
     @Test func resumedRunEndsWithTheSameWeightsAsAStraightOne() throws {
+        try ThreadSettingsLock.holding { try resumeOnOneThread() }
+    }
+
+    private func resumeOnOneThread() throws {
         let threads = Parallel.threadCount
         Parallel.threadCount = 1
         Gemm.setThreads(1)

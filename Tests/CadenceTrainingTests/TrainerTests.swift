@@ -1,5 +1,6 @@
 import CadenceNN
 import CadenceTensor
+import CadenceTestSupport
 import CadenceVideo
 import Foundation
 import Testing
@@ -41,13 +42,18 @@ import Testing
     }
 
     @Test func resumedRunEndsWithTheSameWeightsAsAStraightOne() throws {
+        try ThreadSettingsLock.holding { try resumeOnOneThread() }
+    }
+
+    private func resumeOnOneThread() throws {
         var configuration = try tinyConfiguration(epochs: 3)
         configuration.clipGradientNorm = 5
         configuration.labelSmoothing = 0.1
         configuration.warmupEpochs = 1
         // Tests run concurrently in this process and share the kernel and BLAS thread settings, which
-        // decide how sums are split; one thread keeps the other tests from changing them mid-run. (A
-        // process of its own repeats bit for bit on 2 threads too: see TrainCommandTests.resume.)
+        // decide how sums are split: the tests that set them hold ThreadSettingsLock, and this one runs
+        // on one thread. (A process of its own repeats bit for bit on 2 threads too: see
+        // TrainCommandTests.resume.)
         let threads = Parallel.threadCount
         Parallel.threadCount = 1
         Gemm.setThreads(1)
