@@ -42,6 +42,11 @@ import Testing
         Oracle.expectClose(try plain.matmul(b), try reference(plain, b).values, shape: [1, 300, 5])
         let transposed = try Oracle.tensor([1, 7, 300], seed: 8).transpose(1, 2)
         Oracle.expectClose(try transposed.matmul(b), try reference(transposed, b).values, shape: [1, 300, 5])
+        // One row and many columns splits the columns, for plain and transposed right operands.
+        let row = Oracle.tensor([1, 6], seed: 9)
+        let wide = Oracle.tensor([6, 300], seed: 10), wideT = try Oracle.tensor([300, 6], seed: 11).transpose(0, 1)
+        Oracle.expectClose(try row.matmul(wide), try reference(row, wide).values, shape: [1, 300])
+        Oracle.expectClose(try row.matmul(wideT), try reference(row, wideT).values, shape: [1, 300])
     }
 
     @Test func vectorOperands() throws {

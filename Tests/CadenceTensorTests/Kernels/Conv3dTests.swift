@@ -79,6 +79,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         // A temporal conv with enough output rows (5 x 12 x 12 per clip) for several row blocks.
         ConvCase(name: "temporal (3,1,1) in row blocks", batch: 2, input: Dims3(5, 12, 12), cIn: 4, cOut: 6,
                  kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0)),
+        // One pixel, too many channels for the direct pointwise kernel (X3D's lin_5 on the pooled
+        // clip): the output channels are split over the pool.
+        ConvCase(name: "1x1x1 on one pixel 130>70", input: Dims3(1, 1, 1), cIn: 130, cOut: 70,
+                 kernel: Dims3(all: 1), padding: Dims3(all: 0)),
     ]
 }
 
