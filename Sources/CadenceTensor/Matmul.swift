@@ -24,30 +24,23 @@ extension Tensor {
         if k > 0 {
             let c = out.storage.pointer
             withExtendedLifetime((left, right)) {
-                // The products (attention heads), and the rows of each when there are fewer products
-                // than threads, go to the pool's workers with single-threaded BLAS: BLAS's own
-                // threads spun in sched_yield between calls and took the second core from the pool.
-                // A single row (a classifier on one pooled clip) splits its columns instead.
-                let workers = Parallel.threadCount
-                let splitColumns = m < 64 && batches < workers
-                let extent = splitColumns ? n : m
-                let blocks = batches >= workers ? 1
-                    : Swift.min(Swift.max(1, extent / 64), (4 * workers + batches - 1) / batches)
-                KernelThreads.forEachSlice(batches * blocks) { _, slice in
-                    for item in slice {
-                        let batch = item / blocks, block = item % blocks
-                        let first = extent * block / blocks, count = extent * (block + 1) / blocks - first
-                        var a = left.pointer(batch: batch), b = right.pointer(batch: batch)
-                        if splitColumns {
-                            b += right.transposed ? first * right.leading : first
-                        } else {
-                            a += left.transposed ? first : first * left.leading
+                // Several products (attention heads) go one per worker, fewer are each split over
+                // the pool; BLAS runs single-threaded either way (see `Gemm.multiplyOnPool`).
+                if batches >= Parallel.threadCount {
+                    KernelThreads.forEachSlice(batches) { _, slice in
+                        for batch in slice {
+                            Gemm.multiply(transposeA: left.transposed, transposeB: right.transposed, m: m, n: n, k: k,
+                                          a: left.pointer(batch: batch), lda: left.leading,
+                                          b: right.pointer(batch: batch), ldb: right.leading,
+                                          c: c + batch * m * n, ldc: n)
                         }
-                        Gemm.multiply(
-                            transposeA: left.transposed, transposeB: right.transposed,
-                            m: splitColumns ? m : count, n: splitColumns ? count : n, k: k,
-                            a: a, lda: left.leading, b: b, ldb: right.leading,
-                            c: c + batch * m * n + (splitColumns ? first : first * n), ldc: n)
+                    }
+                } else {
+                    for batch in 0..<batches {
+                        Gemm.multiplyOnPool(transposeA: left.transposed, transposeB: right.transposed, m: m, n: n, k: k,
+                                            a: left.pointer(batch: batch), lda: left.leading,
+                                            b: right.pointer(batch: batch), ldb: right.leading,
+                                            c: c + batch * m * n, ldc: n)
                     }
                 }
             }

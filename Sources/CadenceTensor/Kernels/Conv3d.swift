@@ -62,19 +62,11 @@ public enum Conv3d {
         let tiles = (pixels + tile - 1) / tile
         let cols = Scratch.perWorker(KernelThreads.workers(tiles), g.isPointwise ? 0 : tile * row)
         defer { cols.forEach { $0.free() } }
-        if tiles == 1 && g.groups == 1 && Parallel.threadCount > 1 && og >= 64 {
-            // A few pixels (X3D's head on the pooled clip): the output channels go over the pool, each
-            // block with single-threaded BLAS, rather than waking BLAS's threads, which then spin
-            // against the next kernel.
+        if tiles == 1 && g.groups == 1 {
+            // A few pixels (X3D's head on the pooled clip): one product, split over the pool.
             let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: cols[0].pointer)
-            let blocks = Swift.min(4 * Parallel.threadCount, og / 32)
-            KernelThreads.forEachSlice(blocks) { _, slice in
-                for block in slice {
-                    let first = og * block / blocks, last = og * (block + 1) / blocks
-                    Gemm.multiply(transposeB: true, m: pixels, n: last - first, k: row, a: a, lda: lda,
-                                  b: weights + first * row, ldb: row, c: output + first, ldc: cOut)
-                }
-            }
+            Gemm.multiplyOnPool(transposeB: true, m: pixels, n: og, k: row, a: a, lda: lda,
+                                b: weights, ldb: row, c: output, ldc: cOut)
             epilogue(output, rows: pixels, channels: cOut, bias: bias, activation: activation)
             return
         }

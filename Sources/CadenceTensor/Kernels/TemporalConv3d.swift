@@ -1,9 +1,9 @@
 /// Convolutions that mix frames but not pixels (kernel `(kT, 1, 1)`, unit stride, no spatial
 /// padding; SlowFast's temporal convs), computed without im2col: with unit temporal stride, the
 /// output frames a tap `kt` reaches read a contiguous run of input frames, so each tap is one GEMM
-/// over all those pixels (`[pixels, C] x W_kt^T`) accumulated into the output. The forward pass
-/// splits those rows into a few large blocks over the pool (each block's GEMMs single-threaded),
-/// so the weights are repacked only a few times. `Conv3d` routes geometries with `isTemporalOnly` here.
+/// over all those pixels (`[pixels, C] x W_kt^T`) accumulated into the output; the forward pass
+/// splits each over the pool (`Gemm.multiplyOnPool`). `Conv3d` routes geometries with
+/// `isTemporalOnly` here.
 enum TemporalConv3d {
     /// Output frames `[lo, hi)` (of `frames`, in one clip) that tap `kt` reaches from inside the
     /// input, and the input frame feeding `lo`; nil when it reaches none.
@@ -20,36 +20,26 @@ enum TemporalConv3d {
     ) {
         let frame = g.output.h * g.output.w, cIn = g.inputChannels, cOut = g.outputChannels
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup, row = g.kernel.t * cg
-        let rows = g.output.t * frame
-        // Each clip's output rows in a few large blocks, one per work item with single-threaded BLAS:
-        // each block is still a large GEMM per tap, and BLAS's own threads, left spinning in
-        // sched_yield after every call, no longer take the second core from the pool.
-        let blocks = Swift.min(Swift.max(1, rows / 256), 2 * Parallel.threadCount)
-        KernelThreads.forEachSlice(g.batch * blocks) { _, slice in
-            for item in slice {
-                let n = item / blocks, block = item % blocks
-                let first = rows * block / blocks, last = rows * (block + 1) / blocks
-                let out = output + (n * rows + first) * cOut
-                if let bias {
-                    for r in 0..<(last - first) { (out + r * cOut).update(from: bias, count: cOut) }
-                } else {
-                    out.update(repeating: 0, count: (last - first) * cOut)
-                }
-                for kt in 0..<g.kernel.t {
-                    guard let (reached, firstInput) = reach(g, tap: kt, outputFrames: 0..<g.output.t) else { continue }
-                    // The rows of this block the tap reaches, and the input rows they read.
-                    let lo = Swift.max(first, reached.lowerBound * frame), hi = Swift.min(last, reached.upperBound * frame)
-                    guard lo < hi else { continue }
-                    let inputRow = (n * g.input.t + firstInput) * frame + (lo - reached.lowerBound * frame)
-                    for group in 0..<g.groups {
-                        Gemm.multiply(transposeB: true, m: hi - lo, n: og, k: cg,
-                                      a: input + inputRow * cIn + group * cg, lda: cIn,
-                                      b: weights + group * og * row + kt * cg, ldb: row, beta: 1,
-                                      c: output + (n * rows + lo) * cOut + group * og, ldc: cOut)
-                    }
-                }
-                activation.apply(out, count: (last - first) * cOut)
+        for n in 0..<g.batch {
+            let frames = 0..<g.output.t
+            let out = output + n * g.output.t * frame * cOut
+            let rows = g.output.t * frame
+            if let bias {
+                for r in 0..<rows { (out + r * cOut).update(from: bias, count: cOut) }
+            } else {
+                out.update(repeating: 0, count: rows * cOut)
             }
+            for kt in 0..<g.kernel.t {
+                guard let (reached, firstInput) = reach(g, tap: kt, outputFrames: frames) else { continue }
+                for group in 0..<g.groups {
+                    Gemm.multiplyOnPool(transposeB: true, m: reached.count * frame, n: og, k: cg,
+                                        a: input + (n * g.input.t + firstInput) * frame * cIn + group * cg, lda: cIn,
+                                        b: weights + group * og * row + kt * cg, ldb: row, beta: 1,
+                                        c: output + (n * g.output.t + reached.lowerBound) * frame * cOut + group * og,
+                                        ldc: cOut)
+                }
+            }
+            activation.applyParallel(out, count: rows * cOut)
         }
     }
 
