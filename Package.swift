@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"], exclude: ["Fixtures", "Kernels/Fixtures"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"], exclude: ["Fixtures"]),
         // Helpers shared by the test targets (running the cadence and ffmpeg binaries).
-        .target(name: "CadenceTestSupport", path: "Tests/CadenceTestSupport"),
+        .target(name: "CadenceTestSupport", dependencies: ["CadenceTensor"], path: "Tests/CadenceTestSupport"),
         .testTarget(name: "CadenceVideoTests", dependencies: ["CadenceVideo", "CadenceNN", "CadenceTestSupport"]),
         .testTarget(name: "CadenceModelsTests", dependencies: ["CadenceModels", "CadenceTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CadenceTrainingTests", dependencies: ["CadenceTraining", "CadenceTestSupport"]),

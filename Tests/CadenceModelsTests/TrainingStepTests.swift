@@ -37,10 +37,7 @@ import Testing
     /// Kernels that sum over threads do so in a fixed order, so two runs on two threads agree bit for
     /// bit (what lets a resumed training run repeat an uninterrupted one).
     @Test func twoThreadStepsRepeatBitForBit() throws {
-        try ThreadSettingsLock.holding {
-            let saved = Parallel.threadCount
-            Parallel.threadCount = 2
-            defer { Parallel.threadCount = saved }
+        try ThreadSettingsLock.on(threads: 2) {
             let first = try Self.trainTwoSteps(), second = try Self.trainTwoSteps()
             #expect(first.losses == second.losses)
             for (key, value) in first.state { #expect(second.state[key]?.bytes == value.bytes, "\(key)") }

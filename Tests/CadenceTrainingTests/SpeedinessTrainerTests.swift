@@ -76,17 +76,10 @@ import Testing
     }
 
     @Test func resumedRunEndsWithTheSameWeightsAsAStraightOne() throws {
-        try ThreadSettingsLock.holding { try resumeOnOneThread() }
+        try ThreadSettingsLock.on(threads: 1) { try resumeOnOneThread() }
     }
 
     private func resumeOnOneThread() throws {
-        let threads = Parallel.threadCount
-        Parallel.threadCount = 1
-        Gemm.setThreads(1)
-        defer {
-            Parallel.threadCount = threads
-            Gemm.setThreads(threads)
-        }
         let straight = temporaryFolder("speed-straight"), resumed = temporaryFolder("speed-resumed")
         defer {
             try? FileManager.default.removeItem(atPath: straight)

@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func resumedRunEndsWithTheSameWeightsAsAStraightOne() throws {
-        try ThreadSettingsLock.holding { try resumeOnOneThread() }
+        try ThreadSettingsLock.on(threads: 1) { try resumeOnOneThread() }
     }
 
     private func resumeOnOneThread() throws {
@@ -51,16 +51,9 @@ import Testing
         configuration.labelSmoothing = 0.1
         configuration.warmupEpochs = 1
         // Tests run concurrently in this process and share the kernel and BLAS thread settings, which
-        // decide how sums are split: the tests that set them hold ThreadSettingsLock, and this one runs
-        // on one thread. (A process of its own repeats bit for bit on 2 threads too: see
+        // decide how sums are split: the tests that set them go through ThreadSettingsLock, and this one
+        // runs on one thread. (A process of its own repeats bit for bit on 2 threads too: see
         // TrainCommandTests.resume.)
-        let threads = Parallel.threadCount
-        Parallel.threadCount = 1
-        Gemm.setThreads(1)
-        defer {
-            Parallel.threadCount = threads
-            Gemm.setThreads(threads)
-        }
         let straight = temporaryFolder("straight"), resumed = temporaryFolder("resumed")
         defer {
             try? FileManager.default.removeItem(atPath: straight)
