@@ -3,7 +3,7 @@
 /// Pointwise convs are plain GEMMs over pixels (narrow ones through `PointwiseConv3d` and
 /// `PointwiseWeightGradient`), temporal-only convs `(kT, 1, 1)` one GEMM per
 /// tap (`TemporalConv3d`), and forward convs over a few input channels run direct
-/// (`NarrowInputConv3d`). Others build an im2col block for a tile of output
+/// (`NarrowInputConv3d`), spatial 3x3 convs by Winograd's F(2x2, 3x3) (`WinogradConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
@@ -48,6 +48,11 @@ public enum Conv3d {
             PointwiseConv3d.multiply(input, pixels: g.outputPixels, inputChannels: g.inputChannels,
                                      outputChannels: g.outputChannels, weights: weights, bias: bias,
                                      activation: activation, output: output)
+            return
+        }
+        if WinogradConv3d.handles(g) {
+            WinogradConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                   output: output)
             return
         }
         if NarrowInputConv3d.handles(g) {
@@ -96,6 +101,10 @@ public enum Conv3d {
         }
         if g.isTemporalOnly {
             TemporalConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
+        if WinogradConv3d.handles(g) {
+            WinogradConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
             return
         }
         let cIn = g.inputChannels, cOut = g.outputChannels
