@@ -8,8 +8,12 @@
 /// pixel. Sums are kept transposed (`[C_in, C_out]`, vectors along output channels) and per worker,
 /// then added and transposed once at the end.
 enum PointwiseWeightGradient {
-    /// Pixels per tile: a tile's rows of both operands stay in L2 while every block sweeps them.
-    static let tile = 256
+    /// Pixels per tile: few enough that the tile's rows of both operands (16 KiB) stay in L1 while
+    /// every block sweeps them. (Tiles sized for L2 left the FMAs waiting on loads: X3D's 54 > 24
+    /// gradient ran at 23 GFLOP/s with 256-pixel tiles, 48-51 with 32-64.)
+    static func tile(inputChannels cIn: Int, outputChannels cOut: Int) -> Int {
+        max(16, min(256, 4096 / (cIn + cOut)))
+    }
 
     /// Whether this kernel should run for `cIn -> cOut`: at least one vector of output channels, and
     /// few enough weights that BLAS's packing of the tall operands would cost a noticeable share.
@@ -24,6 +28,7 @@ enum PointwiseWeightGradient {
     ) {
         let vectors = ChannelVectors(channels: cOut)
         let triples = vectors.starts.count / 3
+        let tile = tile(inputChannels: cIn, outputChannels: cOut)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
         let size = cIn * cOut

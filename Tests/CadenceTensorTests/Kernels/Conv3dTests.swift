@@ -179,12 +179,13 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: [(cIn: 24, cOut: 54), (cIn: 7, cOut: 16), (cIn: 54, cOut: 24)])
     func narrowPointwiseWeightGradientOverManyTiles(_ widths: (cIn: Int, cOut: Int)) throws {
-        // X3D-like widths over several 256-pixel tiles and a partial last tile: vector triples, single
+        // X3D-like widths over several tiles and a partial last tile: vector triples, single
         // vectors (masked where they overlap) and input channels left over from blocks of four.
         let g = try Conv3dGeometry(batch: 2, input: Dims3(2, 9, 17), inputChannels: widths.cIn,
                                    outputChannels: widths.cOut, kernel: Dims3(all: 1))
         #expect(PointwiseWeightGradient.handles(inputChannels: g.inputChannels, outputChannels: g.outputChannels))
-        #expect(g.outputPixels > 2 * PointwiseWeightGradient.tile)
+        #expect(g.outputPixels > 2 * PointwiseWeightGradient.tile(inputChannels: g.inputChannels,
+                                                                  outputChannels: g.outputChannels))
         var rng = SeededRandom(seed: 8)
         let x = rng.array(g.inputCount), dy = rng.array(g.outputCount)
         let dw = makeOutput(g.weightCount) { Conv3d.backwardWeights(g, input: x, gradOutput: dy, gradWeights: $0) }
