@@ -3,7 +3,8 @@
 /// Pointwise convs are plain GEMMs over pixels (narrow ones through `PointwiseConv3d` and
 /// `PointwiseWeightGradient`), temporal-only convs `(kT, 1, 1)` one GEMM per
 /// tap (`TemporalConv3d`), and forward convs over a few input channels run direct
-/// (`NarrowInputConv3d`), spatial 3x3 convs by Winograd's F(2x2, 3x3) (`WinogradConv3d`). Others build an im2col block for a tile of output
+/// (`NarrowInputConv3d`), spatial 3x3 and temporal 3-tap convs by Winograd's minimal filtering
+/// (`WinogradConv3d`, `TemporalWinogradConv3d`). Others build an im2col block for a tile of output
 /// pixels at a time (so scratch memory stays bounded whatever the clip size) and multiply it by the
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
@@ -36,6 +37,11 @@ public enum Conv3d {
         if g.isDepthwise {
             DepthwiseConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
                                     output: output)
+            return
+        }
+        if TemporalWinogradConv3d.handles(g) {
+            TemporalWinogradConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                           output: output)
             return
         }
         if g.isTemporalOnly {
@@ -97,6 +103,10 @@ public enum Conv3d {
     ) {
         if g.isDepthwise {
             DepthwiseConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
+            return
+        }
+        if TemporalWinogradConv3d.handles(g) {
+            TemporalWinogradConv3d.backwardData(g, gradOutput: gradOutput, weights: weights, gradInput: gradInput)
             return
         }
         if g.isTemporalOnly {

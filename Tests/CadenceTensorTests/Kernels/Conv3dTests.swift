@@ -93,6 +93,12 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         // Forward sums run over 576 products and weight-gradient sums over 2,700 pixels here.
         ConvCase(name: "winograd 1x3x3 64>33 many blocks", input: Dims3(3, 30, 30), cIn: 64, cOut: 33,
                  kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1), tolerance: 5e-5),
+        // Temporal 3-tap convs by Winograd's F(2, 3): an odd frame count (the last pair has one frame),
+        // several clips, pixel blocks and channel counts off the vector width.
+        ConvCase(name: "winograd (3,1,1) 40>36 odd frames batch 2", batch: 2, input: Dims3(5, 3, 7), cIn: 40, cOut: 36,
+                 kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0)),
+        ConvCase(name: "winograd (3,1,1) 33>64 one frame", input: Dims3(1, 4, 4), cIn: 33, cOut: 64,
+                 kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0)),
     ]
 }
 
@@ -138,7 +144,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[13],
-                     ConvCase.dense[16], ConvCase.dense[27]])
+                     ConvCase.dense[16], ConvCase.dense[27], ConvCase.dense[29]])
     func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 3)
@@ -202,6 +208,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                                          kernel: Dims3(1, 3, 3), stride: Dims3(1, 2, 2), padding: Dims3(0, 1, 1))
         #expect(!WinogradConv3d.handles(narrow))
         #expect(!WinogradConv3d.handles(strided))
+        #expect(TemporalWinogradConv3d.handles(try ConvCase.dense[29].geometry()))
+        #expect(TemporalWinogradConv3d.handles(try ConvCase.dense[30].geometry()))
+        // Grouped, dilated or narrow temporal convs stay with one GEMM per tap.
+        for index in [6, 7, 25] { #expect(!TemporalWinogradConv3d.handles(try ConvCase.dense[index].geometry())) }
     }
 
     @Test func rejectsBadGeometry() throws {
