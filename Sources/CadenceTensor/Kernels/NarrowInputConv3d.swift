@@ -5,7 +5,8 @@
 ///
 /// Register block: 6 output pixels along W times 16 output channels (12 accumulators), fed per
 /// (tap, input channel) by 2 weight vectors and 6 broadcast inputs: 12 FMAs per 8 loads, so the FMA
-/// units, not the loads, set the pace. Input rows are first copied into zero-padded row buffers, so
+/// units, not the loads, set the pace. A last 8 channels (SlowFast's fast-pathway stem, 3 > 8) take
+/// blocks of 12 pixels by one vector. Input rows are first copied into zero-padded row buffers, so
 /// the block needs no W-edge checks; kernel rows falling in T/H padding are skipped. Output rows are
 /// split over the pool.
 enum NarrowInputConv3d {
@@ -13,12 +14,15 @@ enum NarrowInputConv3d {
     static let blockWidth = 6
     /// Output channels per register block (two vectors).
     static let blockChannels = 2 * vectorWidth
+    /// Pixels along W per block of the last single vector of channels.
+    static let singleBlockWidth = 12
 
     /// Whether `forward` handles this geometry: ungrouped, undilated, at most 4 input channels, output
-    /// channels a multiple of 16, and output rows of at least one block.
+    /// channels a multiple of 8, and output rows of at least one block.
     static func handles(_ g: Conv3dGeometry) -> Bool {
-        g.groups == 1 && g.inputChannels <= 4 && g.outputChannels % blockChannels == 0
-            && g.dilation == Dims3(all: 1) && g.output.w >= blockWidth && !g.isPointwise
+        let widest = g.outputChannels % blockChannels == 0 ? blockWidth : singleBlockWidth
+        return g.groups == 1 && g.inputChannels <= 4 && g.outputChannels % vectorWidth == 0
+            && g.dilation == Dims3(all: 1) && g.output.w >= widest && !g.isPointwise
     }
 
     static func forward(
@@ -29,12 +33,15 @@ enum NarrowInputConv3d {
         let kRows = g.kernel.t * g.kernel.h, kW = g.kernel.w
         let paddedWidth = (g.output.w - 1) * g.stride.w + kW
         let rowFloats = paddedWidth * cIn
-        // Weights `[O, taps]` become `[O / 16][taps][16]`: one block's weights are contiguous.
+        // Weights `[O, taps]` become `[taps][16]` per block of 16 channels (`[taps][8]` for a last 8),
+        // the block starting at channel c0 at `c0 * taps`: one block's weights are contiguous.
         let packed = Scratch(taps * cOut)
         defer { packed.free() }
+        let pairedChannels = cOut / blockChannels * blockChannels
         for o in 0..<cOut {
-            let block = o / blockChannels, lane = o % blockChannels
-            for j in 0..<taps { packed.pointer[(block * taps + j) * blockChannels + lane] = weights[o * taps + j] }
+            let c0 = o < pairedChannels ? o / blockChannels * blockChannels : pairedChannels
+            let width = o < pairedChannels ? blockChannels : vectorWidth
+            for j in 0..<taps { packed.pointer[c0 * taps + j * width + o - c0] = weights[o * taps + j] }
         }
         let zeroBias = Scratch(cOut, zeroed: true)
         defer { zeroBias.free() }
@@ -64,18 +71,29 @@ enum NarrowInputConv3d {
                 }
                 let out = output + r * g.output.w * cOut
                 valid.withUnsafeBufferPointer { kernelRows in
-                    for c0 in stride(from: 0, to: cOut, by: blockChannels) {
+                    let used = UnsafeBufferPointer(rebasing: kernelRows[0..<count])
+                    for c0 in stride(from: 0, to: pairedChannels, by: blockChannels) {
                         let w = UnsafePointer(packed.pointer) + c0 * taps
                         var wo = 0
                         while wo < g.output.w {
                             // The last block overlaps the previous one rather than running short.
                             let start = min(wo, g.output.w - blockWidth)
-                            block(rows: UnsafePointer(rows), rowFloats: rowFloats,
-                                  kernelRows: UnsafeBufferPointer(rebasing: kernelRows[0..<count]),
+                            block(rows: UnsafePointer(rows), rowFloats: rowFloats, kernelRows: used,
                                   kW: kW, cIn: cIn, stride: g.stride.w, firstPixel: start, weights: w,
                                   bias: biasPointer + c0, output: out + start * cOut + c0, cOut: cOut)
                             wo += blockWidth
                         }
+                    }
+                    guard pairedChannels < cOut else { return }
+                    let w = UnsafePointer(packed.pointer) + pairedChannels * taps
+                    var wo = 0
+                    while wo < g.output.w {
+                        let start = min(wo, g.output.w - singleBlockWidth)
+                        singleBlock(rows: UnsafePointer(rows), rowFloats: rowFloats, kernelRows: used,
+                                    kW: kW, cIn: cIn, stride: g.stride.w, firstPixel: start, weights: w,
+                                    bias: biasPointer + pairedChannels,
+                                    output: out + start * cOut + pairedChannels, cOut: cOut)
+                        wo += singleBlockWidth
                     }
                 }
                 activation.apply(out, count: g.output.w * cOut)
@@ -135,5 +153,43 @@ enum NarrowInputConv3d {
         storeVector(a30, output + 3 * cOut); storeVector(a31, output + 3 * cOut + vectorWidth)
         storeVector(a40, output + 4 * cOut); storeVector(a41, output + 4 * cOut + vectorWidth)
         storeVector(a50, output + 5 * cOut); storeVector(a51, output + 5 * cOut + vectorWidth)
+    }
+
+    /// Twelve output pixels by the last 8 channels: `block` for a single vector, with twice the pixels
+    /// so 12 accumulators still hide the FMA latency.
+    @inline(__always)
+    static func singleBlock(
+        rows: UnsafePointer<Float>, rowFloats: Int, kernelRows: UnsafeBufferPointer<Int>, kW: Int, cIn: Int,
+        stride: Int, firstPixel: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, cOut: Int
+    ) {
+        let b = loadVector(bias)
+        var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b
+        let step = stride * cIn, tapsPerRow = kW * cIn
+        for (i, k) in kernelRows.enumerated() {
+            var x = rows + i * rowFloats + firstPixel * step
+            var w = weights + k * tapsPerRow * vectorWidth
+            for _ in 0..<tapsPerRow {
+                let wv = loadVector(w)
+                a0.addProduct(FloatVector(repeating: x[0]), wv)
+                a1.addProduct(FloatVector(repeating: x[step]), wv)
+                a2.addProduct(FloatVector(repeating: x[2 * step]), wv)
+                a3.addProduct(FloatVector(repeating: x[3 * step]), wv)
+                a4.addProduct(FloatVector(repeating: x[4 * step]), wv)
+                a5.addProduct(FloatVector(repeating: x[5 * step]), wv)
+                a6.addProduct(FloatVector(repeating: x[6 * step]), wv)
+                a7.addProduct(FloatVector(repeating: x[7 * step]), wv)
+                a8.addProduct(FloatVector(repeating: x[8 * step]), wv)
+                a9.addProduct(FloatVector(repeating: x[9 * step]), wv)
+                a10.addProduct(FloatVector(repeating: x[10 * step]), wv)
+                a11.addProduct(FloatVector(repeating: x[11 * step]), wv)
+                x += 1
+                w += vectorWidth
+            }
+        }
+        storeVector(a0, output); storeVector(a1, output + cOut); storeVector(a2, output + 2 * cOut)
+        storeVector(a3, output + 3 * cOut); storeVector(a4, output + 4 * cOut); storeVector(a5, output + 5 * cOut)
+        storeVector(a6, output + 6 * cOut); storeVector(a7, output + 7 * cOut); storeVector(a8, output + 8 * cOut)
+        storeVector(a9, output + 9 * cOut); storeVector(a10, output + 10 * cOut); storeVector(a11, output + 11 * cOut)
     }
 }

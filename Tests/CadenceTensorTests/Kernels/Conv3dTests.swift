@@ -99,6 +99,12 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0)),
         ConvCase(name: "winograd (3,1,1) 33>64 one frame", input: Dims3(1, 4, 4), cIn: 33, cOut: 64,
                  kernel: Dims3(3, 1, 1), padding: Dims3(1, 0, 0)),
+        // SlowFast's fast-pathway stem shape (3 > 8, 5x7x7, stride (1,2,2)) and 3 > 24: blocks of one
+        // vector of channels, the last overlapping the one before.
+        ConvCase(name: "narrow input fast stem 3>8", input: Dims3(3, 9, 29), cIn: 3, cOut: 8, kernel: Dims3(5, 7, 7),
+                 stride: Dims3(1, 2, 2), padding: Dims3(2, 3, 3)),
+        ConvCase(name: "narrow input 3>24 pairs and a single", input: Dims3(2, 5, 27), cIn: 3, cOut: 24,
+                 kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1)),
     ]
 }
 
@@ -144,7 +150,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: [ConvCase.dense[0], ConvCase.dense[1], ConvCase.dense[6], ConvCase.dense[9], ConvCase.dense[13],
-                     ConvCase.dense[16], ConvCase.dense[27], ConvCase.dense[29]])
+                     ConvCase.dense[16], ConvCase.dense[27], ConvCase.dense[29],
+                     ConvCase.dense[31]])
     func epilogueAppliesBiasThenActivation(_ c: ConvCase) throws {
         let g = try c.geometry()
         var rng = SeededRandom(seed: 3)
@@ -212,6 +219,8 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         #expect(TemporalWinogradConv3d.handles(try ConvCase.dense[30].geometry()))
         // Grouped, dilated or narrow temporal convs stay with one GEMM per tap.
         for index in [6, 7, 25] { #expect(!TemporalWinogradConv3d.handles(try ConvCase.dense[index].geometry())) }
+        #expect(NarrowInputConv3d.handles(try ConvCase.dense[31].geometry()))
+        #expect(NarrowInputConv3d.handles(try ConvCase.dense[32].geometry()))
     }
 
     @Test func rejectsBadGeometry() throws {
