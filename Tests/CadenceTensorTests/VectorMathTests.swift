@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import CadenceTensor
 
-/// The sigmoid and Swish epilogues (FastMath, no libm call) and the fused SE gate + Swish.
+/// The sigmoid and Swish epilogues (FastMath, no libm call), the fused SE gate + Swish and the fused
+/// residual add + ReLU.
 @Suite struct VectorMathTests {
     @Test func sigmoidEpilogueMatchesLibmAcrossTheRange() {
         var x: [Float] = stride(from: -100, through: 100, by: 0.37).map { Float($0) }
@@ -35,6 +36,22 @@ import Testing
         try gatedSiLU(xg, gate: g).sum().backward()
         #expect(xg.grad != nil && g.grad != nil)
         #expect(throws: TensorError.self) { try gatedSiLU(x, gate: Tensor.zeros([2, 10])) }
+    }
+
+    @Test func residualReLUEqualsAddThenReLU() throws {
+        var generator = TensorRandom(seed: 5)
+        // More than one 16K-float chunk, so the pass is split over the pool; a transposed view as the
+        // shortcut.
+        let x = Tensor.randomNormal([2, 3, 40, 50, 11], using: &generator)
+        let shortcut = try Tensor.randomNormal([2, 3, 50, 40, 11], using: &generator).permute([0, 1, 3, 2, 4])
+        #expect(try residualReLU(x, shortcut).toArray() == (x + shortcut).relu().toArray())
+        // Broadcasting and autograd take the plain composite; gradients reach both inputs.
+        let bias = Tensor.randomNormal([11], using: &generator)
+        #expect(try residualReLU(x, bias).toArray() == (x + bias).relu().toArray())
+        let a = Tensor.randomNormal([1, 1, 2, 2, 9], using: &generator, requiresGrad: true)
+        let b = Tensor.randomNormal([1, 1, 2, 2, 9], using: &generator, requiresGrad: true)
+        try residualReLU(a, b).sum().backward()
+        #expect(a.grad != nil && b.grad != nil)
     }
 }
 

@@ -82,7 +82,7 @@ final class Bottleneck: Module {
         let y = try cBN(c(bBN(b(aBN(a(x)).relu())).relu()))
         var shortcut = x
         if let branch1, let branch1BN { shortcut = try branch1BN(branch1(x)) }
-        return try (shortcut + y).relu()
+        return try residualReLU(shortcut, y)
     }
 
     func folded() throws -> (Tensor) throws -> Tensor {
@@ -90,7 +90,7 @@ final class Bottleneck: Module {
         let fb = try FoldedConv3d(b, bBN, activation: .relu)
         let fc = try FoldedConv3d(c, cBN)
         let f1 = try branch1.flatMap { conv in try branch1BN.map { try FoldedConv3d(conv, $0) } }
-        return { x in try ((f1?(x) ?? x) + fc(fb(fa(x)))).relu() }
+        return { x in try residualReLU(f1?(x) ?? x, fc(fb(fa(x)))) }
     }
 
     func count(_ macs: inout MACCount, _ shape: [Int]) -> [Int] {

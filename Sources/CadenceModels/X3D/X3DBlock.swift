@@ -86,7 +86,7 @@ final class X3DBlock: Module {
             shortcut = try branch1(x)
             if let branch1BN { shortcut = try branch1BN(shortcut) }
         }
-        return try (shortcut + branch2(x)).relu()
+        return try residualReLU(shortcut, branch2(x))
     }
 
     func folded() throws -> (Tensor) throws -> Tensor {
@@ -101,6 +101,6 @@ final class X3DBlock: Module {
                 shortcut = { try conv3d($0, weight: w, stride: s) }
             }
         }
-        return { x in try (shortcut(x) + residual(x)).relu() }
+        return { x in try residualReLU(shortcut(x), residual(x)) }
     }
 }
