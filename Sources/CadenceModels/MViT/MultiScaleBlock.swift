@@ -13,7 +13,7 @@ final class TokenMLP: Module {
         registerModule("fc2", fc2)
     }
 
-    override func forward(_ x: Tensor) throws -> Tensor { try fc2(fc1(x).gelu()) }
+    override func forward(_ x: Tensor) throws -> Tensor { try fc2(fc1.forward(x, activation: .gelu)) }
 }
 
 /// One MViT block (`MultiScaleBlock`, keys `blocks.{i}.{norm1,attn,norm2,mlp,proj}`): pooling
