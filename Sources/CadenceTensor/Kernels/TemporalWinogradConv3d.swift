@@ -2,47 +2,20 @@
 /// SlowFast's slow-pathway res4/res5 blocks and of every fast-pathway block) by Winograd's F(2, 3)
 /// along time.
 ///
-/// Output frames are taken in pairs, each pair read from 4 input frames. The 1D transforms of
-/// `WinogradConv3d` (`Bᵀ` on those 4 frames, `G` on the 3 taps) turn the pair into 4 products
+/// Output frames are taken in pairs, each pair read from 4 input frames. `WinogradF23`'s transforms
+/// (`Bᵀ` on those 4 frames, `G` on the 3 taps) turn the pair into 4 products
 /// `[pixels, C_in] x [C_in, C_out]` where direct summation takes 6 (3 taps for each of 2 frames),
 /// and `Aᵀ` folds the 4 results back into the 2 frames. These convs run at BLAS's peak already, so
-/// doing a third fewer multiply-adds is what makes them faster. As in `WinogradConv3d`, the data
-/// gradient is the same conv with reversed taps and swapped channels. `Conv3d` routes
-/// `handles(g)` here.
-enum TemporalWinogradConv3d {
+/// doing a third fewer multiply-adds is what makes them faster. `Conv3d` routes `handles(g)` here,
+/// for the data gradient too (see `WinogradConvolution`).
+enum TemporalWinogradConv3d: WinogradConvolution {
     /// Floats of transformed frames (or products) each worker holds for one block (4 MiB).
     static let blockBudget = 1 << 20
 
     static func handles(_ g: Conv3dGeometry) -> Bool {
         g.kernel == Dims3(3, 1, 1) && g.stride == Dims3(all: 1) && g.padding == Dims3(1, 0, 0)
             && g.dilation == Dims3(all: 1) && g.groups == 1
-            && min(g.inputChannels, g.outputChannels) >= WinogradConv3d.minimumChannels
-    }
-
-    /// `output = act(conv(input, weights) + bias)`; see `Conv3d.forward`.
-    static func forward(
-        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
-    ) {
-        let filters = transformedFilters(weights, outputChannels: g.outputChannels, inputChannels: g.inputChannels,
-                                         reversed: false)
-        defer { filters.free() }
-        convolve(g, inputChannels: g.inputChannels, outputChannels: g.outputChannels, input: input,
-                 filters: UnsafePointer(filters.pointer), transposedFilters: true, bias: bias,
-                 activation: activation, output: output)
-    }
-
-    /// `gradInput` from `gradOutput` (overwritten).
-    static func backwardData(
-        _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        gradInput: UnsafeMutablePointer<Float>
-    ) {
-        let filters = transformedFilters(weights, outputChannels: g.outputChannels, inputChannels: g.inputChannels,
-                                         reversed: true)
-        defer { filters.free() }
-        convolve(g, inputChannels: g.outputChannels, outputChannels: g.inputChannels, input: gradOutput,
-                 filters: UnsafePointer(filters.pointer), transposedFilters: false, bias: nil,
-                 activation: .identity, output: gradInput)
+            && min(g.inputChannels, g.outputChannels) >= minimumChannels
     }
 
     /// `G` applied to every filter's 3 taps, as `[4][O][C]`, from weights `[O, 3, 1, 1, C]`;
@@ -57,7 +30,7 @@ enum TemporalWinogradConv3d {
             let filter = weights + oc * 3 * c
             for ic in starts {
                 @inline(__always) func tap(_ k: Int) -> FloatVector { loadVector(filter + (reversed ? 2 - k : k) * c + ic) }
-                let (a, b, d, e) = WinogradConv3d.filterTransform(tap(0), tap(1), tap(2))
+                let (a, b, d, e) = WinogradF23.filterTransform(tap(0), tap(1), tap(2))
                 let out = u.pointer + oc * c + ic
                 storeVector(a, out)
                 storeVector(b, out + plane)
@@ -68,13 +41,17 @@ enum TemporalWinogradConv3d {
         return u
     }
 
-    /// The conv of `input` (`[batch, T, H, W, k]` with `g`'s extents) into `output` (`[batch, T, H,
-    /// W, n]`); `filters` as in `WinogradConv3d.convolve`.
+    /// Over `input` `[batch, T, H, W, k]` into `output` `[batch, T, H, W, n]` (`k`, `n` swap for the
+    /// data gradient).
     static func convolve(
-        _ g: Conv3dGeometry, inputChannels k: Int, outputChannels n: Int, input: UnsafePointer<Float>,
-        filters: UnsafePointer<Float>, transposedFilters: Bool, bias: UnsafePointer<Float>?,
-        activation: Activation, output: UnsafeMutablePointer<Float>
+        _ g: Conv3dGeometry, _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, adjoint: Bool,
+        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
     ) {
+        let k = adjoint ? g.outputChannels : g.inputChannels, n = adjoint ? g.inputChannels : g.outputChannels
+        let transformedWeights = transformedFilters(weights, outputChannels: g.outputChannels,
+                                                    inputChannels: g.inputChannels, reversed: adjoint)
+        defer { transformedWeights.free() }
+        let filters = UnsafePointer(transformedWeights.pointer), transposedFilters = !adjoint
         let frames = g.input.t, pixels = g.input.h * g.input.w
         let pairs = (frames + 1) / 2
         // Work items: (clip, pair of output frames, block of pixels), as many as a multiple of the
@@ -87,13 +64,13 @@ enum TemporalWinogradConv3d {
         let block = (pixels + blocksPerPair - 1) / blocksPerPair
         let items = perFrame * blocksPerPair
         let workers = KernelThreads.workers(items)
-        let transformed = Scratch.perWorker(workers, 4 * block * k)
+        let frameSums = Scratch.perWorker(workers, 4 * block * k)
         let products = Scratch.perWorker(workers, 4 * block * n)
-        defer { (transformed + products).forEach { $0.free() } }
+        defer { (frameSums + products).forEach { $0.free() } }
         let starts = (input: ChannelVectors(channels: k).starts, output: ChannelVectors(channels: n).starts)
         let zero = FloatVector(repeating: 0)
         KernelThreads.forEachSlice(items) { worker, slice in
-            let v = transformed[worker].pointer, m = products[worker].pointer
+            let v = frameSums[worker].pointer, m = products[worker].pointer
             for item in slice {
                 let clip = item / (pairs * blocksPerPair), pair = (item / blocksPerPair) % pairs
                 let p0 = (item % blocksPerPair) * block, count = min(block, pixels - p0)
@@ -110,7 +87,7 @@ enum TemporalWinogradConv3d {
                         @inline(__always) func load(_ s: UnsafePointer<Float>?) -> FloatVector {
                             s.map { loadVector($0 + row + c) } ?? zero
                         }
-                        let (a, b, d, e) = WinogradConv3d.patchTransform(
+                        let (a, b, d, e) = WinogradF23.patchTransform(
                             load(source.0), load(source.1), load(source.2), load(source.3))
                         storeVector(a, destination + c)
                         storeVector(b, destination + block * k + c)
@@ -131,7 +108,7 @@ enum TemporalWinogradConv3d {
                     let row = p * n, products = m + row
                     for c in starts.output {
                         let b = bias.map { loadVector($0 + c) } ?? zero
-                        let (y0, y1) = WinogradConv3d.outputTransform(
+                        let (y0, y1) = WinogradF23.outputTransform(
                             loadVector(products + c), loadVector(products + block * n + c),
                             loadVector(products + 2 * block * n + c), loadVector(products + 3 * block * n + c))
                         storeVector(y0 + b, first + row + c)

@@ -6,12 +6,10 @@
 /// position of the 4x4 transform, `[tiles, C_in] x [C_in, C_out]`, which BLAS runs; the output
 /// transform `Aᵀ m A` folds each tile's 16 results back into its 2x2 outputs. The products do
 /// 16 multiply-adds per tile and channel pair where the im2col GEMM does 36 (2.25x fewer), and
-/// the transforms are only additions (plus halves on the filters), so float32 results stay within
-/// a few ulps of the direct sum. With unit stride and padding 1 the data gradient is the same
-/// conv with flipped, transposed filters, so it runs here too. `Conv3d` routes `handles(g)` here.
-enum WinogradConv3d {
-    /// Narrower convs (SlowFast's fast pathway) make products too thin for BLAS to gain.
-    static let minimumChannels = 32
+/// the transforms are only additions (plus halves on the filters), so float32 results stay close to
+/// the direct sum (the kernel tests hold them to 1e-5 of a float64 reference). `Conv3d` routes
+/// `handles(g)` here, for the data gradient too (see `WinogradConvolution`).
+enum WinogradConv3d: WinogradConvolution {
     /// Floats of transformed patches (or products) each worker holds for one block of tiles (4 MiB):
     /// BLAS needs about 200 rows per product to run at full speed (at 100 rows this conv took 1.35x
     /// as long), so blocks are sized in rows first and bounded in memory second.
@@ -25,33 +23,18 @@ enum WinogradConv3d {
             && min(g.inputChannels, g.outputChannels) >= minimumChannels
     }
 
-    /// `output = act(conv(input, weights) + bias)`; see `Conv3d.forward`.
-    static func forward(
-        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+    static func convolve(
+        _ g: Conv3dGeometry, _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, adjoint: Bool,
         bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
     ) {
         let filters = transformedFilters(weights, outputChannels: g.outputChannels, inputChannels: g.inputChannels,
-                                         flipped: false)
+                                         flipped: adjoint)
         defer { filters.free() }
         convolve(frames: g.batch * g.input.t, height: g.input.h, width: g.input.w,
-                 inputChannels: g.inputChannels, outputChannels: g.outputChannels, input: input,
-                 filters: UnsafePointer(filters.pointer), transposedFilters: true, bias: bias,
+                 inputChannels: adjoint ? g.outputChannels : g.inputChannels,
+                 outputChannels: adjoint ? g.inputChannels : g.outputChannels, input: input,
+                 filters: UnsafePointer(filters.pointer), transposedFilters: !adjoint, bias: bias,
                  activation: activation, output: output)
-    }
-
-    /// `gradInput` from `gradOutput` (overwritten): the conv of `gradOutput` with every filter turned
-    /// by 180 degrees and input and output channels swapped.
-    static func backwardData(
-        _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        gradInput: UnsafeMutablePointer<Float>
-    ) {
-        let filters = transformedFilters(weights, outputChannels: g.outputChannels, inputChannels: g.inputChannels,
-                                         flipped: true)
-        defer { filters.free() }
-        convolve(frames: g.batch * g.input.t, height: g.input.h, width: g.input.w,
-                 inputChannels: g.outputChannels, outputChannels: g.inputChannels, input: gradOutput,
-                 filters: UnsafePointer(filters.pointer), transposedFilters: false, bias: nil,
-                 activation: .identity, output: gradInput)
     }
 
     /// `G g Gᵀ` of every filter as `[16][O][C]` (transform position, output channel, input channel),
@@ -70,9 +53,9 @@ enum WinogradConv3d {
                     return loadVector(filter + (flipped ? 8 - k : k) * c + ic)
                 }
                 // G f over the filter's rows, column by column.
-                let (a0, b0, c0, d0) = filterTransform(tap(0, 0), tap(1, 0), tap(2, 0))
-                let (a1, b1, c1, d1) = filterTransform(tap(0, 1), tap(1, 1), tap(2, 1))
-                let (a2, b2, c2, d2) = filterTransform(tap(0, 2), tap(1, 2), tap(2, 2))
+                let (a0, b0, c0, d0) = WinogradF23.filterTransform(tap(0, 0), tap(1, 0), tap(2, 0))
+                let (a1, b1, c1, d1) = WinogradF23.filterTransform(tap(0, 1), tap(1, 1), tap(2, 1))
+                let (a2, b2, c2, d2) = WinogradF23.filterTransform(tap(0, 2), tap(1, 2), tap(2, 2))
                 // (G f) Gᵀ over each row's columns.
                 let out = u.pointer + oc * c + ic
                 @inline(__always) func store(_ row: Int, _ t: (FloatVector, FloatVector, FloatVector, FloatVector)) {
@@ -81,34 +64,13 @@ enum WinogradConv3d {
                     storeVector(t.2, out + (row * 4 + 2) * plane)
                     storeVector(t.3, out + (row * 4 + 3) * plane)
                 }
-                store(0, filterTransform(a0, a1, a2))
-                store(1, filterTransform(b0, b1, b2))
-                store(2, filterTransform(c0, c1, c2))
-                store(3, filterTransform(d0, d1, d2))
+                store(0, WinogradF23.filterTransform(a0, a1, a2))
+                store(1, WinogradF23.filterTransform(b0, b1, b2))
+                store(2, WinogradF23.filterTransform(c0, c1, c2))
+                store(3, WinogradF23.filterTransform(d0, d1, d2))
             }
         }
         return u
-    }
-
-    /// One dimension of the filter transform: `G [a, b, d]` with `G` rows (1,0,0), (½,½,½), (½,-½,½), (0,0,1).
-    @inline(__always)
-    static func filterTransform(_ a: FloatVector, _ b: FloatVector, _ d: FloatVector)
-        -> (FloatVector, FloatVector, FloatVector, FloatVector) {
-        (a, 0.5 * (a + b + d), 0.5 * (a - b + d), d)
-    }
-
-    /// One dimension of the patch transform: `Bᵀ [a, b, c, d]` = (a - c, b + c, c - b, b - d).
-    @inline(__always)
-    static func patchTransform(_ a: FloatVector, _ b: FloatVector, _ c: FloatVector, _ d: FloatVector)
-        -> (FloatVector, FloatVector, FloatVector, FloatVector) {
-        (a - c, b + c, c - b, b - d)
-    }
-
-    /// One dimension of the output transform: `Aᵀ [a, b, c, d]` = (a + b + c, b - c - d).
-    @inline(__always)
-    static func outputTransform(_ a: FloatVector, _ b: FloatVector, _ c: FloatVector, _ d: FloatVector)
-        -> (FloatVector, FloatVector) {
-        (a + b + c, b - c - d)
     }
 
     /// The conv itself, over `frames` frames of `height x width` pixels with `k` input and `n` output
@@ -216,10 +178,10 @@ enum WinogradConv3d {
         for c in starts {
             @inline(__always) func d(_ r: Int, _ s: Int) -> FloatVector { loadVector(p + r * rowStride + s * channels + c) }
             // Bᵀ d, column by column: (a, b, e, h) are rows 0-3 of the result.
-            let (a0, b0, e0, h0) = patchTransform(d(0, 0), d(1, 0), d(2, 0), d(3, 0))
-            let (a1, b1, e1, h1) = patchTransform(d(0, 1), d(1, 1), d(2, 1), d(3, 1))
-            let (a2, b2, e2, h2) = patchTransform(d(0, 2), d(1, 2), d(2, 2), d(3, 2))
-            let (a3, b3, e3, h3) = patchTransform(d(0, 3), d(1, 3), d(2, 3), d(3, 3))
+            let (a0, b0, e0, h0) = WinogradF23.patchTransform(d(0, 0), d(1, 0), d(2, 0), d(3, 0))
+            let (a1, b1, e1, h1) = WinogradF23.patchTransform(d(0, 1), d(1, 1), d(2, 1), d(3, 1))
+            let (a2, b2, e2, h2) = WinogradF23.patchTransform(d(0, 2), d(1, 2), d(2, 2), d(3, 2))
+            let (a3, b3, e3, h3) = WinogradF23.patchTransform(d(0, 3), d(1, 3), d(2, 3), d(3, 3))
             @inline(__always) func store(_ row: Int, _ t: (FloatVector, FloatVector, FloatVector, FloatVector)) {
                 let out = destination + row * 4 * stride + c
                 storeVector(t.0, out)
@@ -227,10 +189,10 @@ enum WinogradConv3d {
                 storeVector(t.2, out + 2 * stride)
                 storeVector(t.3, out + 3 * stride)
             }
-            store(0, patchTransform(a0, a1, a2, a3))
-            store(1, patchTransform(b0, b1, b2, b3))
-            store(2, patchTransform(e0, e1, e2, e3))
-            store(3, patchTransform(h0, h1, h2, h3))
+            store(0, WinogradF23.patchTransform(a0, a1, a2, a3))
+            store(1, WinogradF23.patchTransform(b0, b1, b2, b3))
+            store(2, WinogradF23.patchTransform(e0, e1, e2, e3))
+            store(3, WinogradF23.patchTransform(h0, h1, h2, h3))
         }
     }
 
@@ -249,16 +211,16 @@ enum WinogradConv3d {
             for c in starts {
                 @inline(__always) func p(_ r: Int, _ s: Int) -> FloatVector { loadVector(source + (r * 4 + s) * stride + c) }
                 // Aᵀ m, column by column: (top, bottom) are the two rows of the result.
-                let (top0, bottom0) = outputTransform(p(0, 0), p(1, 0), p(2, 0), p(3, 0))
-                let (top1, bottom1) = outputTransform(p(0, 1), p(1, 1), p(2, 1), p(3, 1))
-                let (top2, bottom2) = outputTransform(p(0, 2), p(1, 2), p(2, 2), p(3, 2))
-                let (top3, bottom3) = outputTransform(p(0, 3), p(1, 3), p(2, 3), p(3, 3))
+                let (top0, bottom0) = WinogradF23.outputTransform(p(0, 0), p(1, 0), p(2, 0), p(3, 0))
+                let (top1, bottom1) = WinogradF23.outputTransform(p(0, 1), p(1, 1), p(2, 1), p(3, 1))
+                let (top2, bottom2) = WinogradF23.outputTransform(p(0, 2), p(1, 2), p(2, 2), p(3, 2))
+                let (top3, bottom3) = WinogradF23.outputTransform(p(0, 3), p(1, 3), p(2, 3), p(3, 3))
                 let b = bias.map { loadVector($0 + c) } ?? FloatVector(repeating: 0)
-                let (y00, y01) = outputTransform(top0, top1, top2, top3)
+                let (y00, y01) = WinogradF23.outputTransform(top0, top1, top2, top3)
                 storeVector(y00 + b, topLeft + c)
                 if columns == 2 { storeVector(y01 + b, topLeft + channels + c) }
                 if rows == 2 {
-                    let (y10, y11) = outputTransform(bottom0, bottom1, bottom2, bottom3)
+                    let (y10, y11) = WinogradF23.outputTransform(bottom0, bottom1, bottom2, bottom3)
                     let below = topLeft + grid.width * channels + c
                     storeVector(y10 + b, below)
                     if columns == 2 { storeVector(y11 + b, below + channels) }
