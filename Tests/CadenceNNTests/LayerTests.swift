@@ -37,6 +37,13 @@ import Testing
             }
         }
         #expect(throws: NNError.self) { try linear(Tensor.zeros([2, 4])) }
+        #expect(try linear(Tensor.zeros([0, 3])).shape == [0, 2])
+        // The fused activation equals applying it after, and gradients still reach the weights.
+        let fused = try linear.forward(x, activation: .gelu).toArray()
+        let after = try linear(x).gelu().toArray()
+        for (a, b) in zip(fused, after) { #expect(Swift.abs(a - b) < 1e-6) }
+        try linear.forward(x, activation: .gelu).sum().backward()
+        #expect(linear.weight.grad != nil && linear.bias?.grad != nil)
     }
 
     @Test func batchNormWithMomentumOneKeepsTheLastBatchStatistics() throws {

@@ -27,9 +27,12 @@ public final class Linear: Module {
         guard x.rank >= 1, x.shape.last == inputFeatures else {
             throw NNError("Linear", "input of shape \(x.shape) for \(inputFeatures) input features")
         }
+        let shape = Array(x.shape.dropLast()) + [outputFeatures]
+        // No rows: nothing to multiply (a conv needs at least one pixel).
+        if x.count == 0 { return Tensor.zeros(shape) }
         let rows = try x.reshape([1, 1, 1, -1, inputFeatures])
         let y = try conv3d(rows, weight: weight.reshape([outputFeatures, 1, 1, 1, inputFeatures]), bias: bias,
                            activation: activation)
-        return try y.reshape(Array(x.shape.dropLast()) + [outputFeatures])
+        return try y.reshape(shape)
     }
 }
