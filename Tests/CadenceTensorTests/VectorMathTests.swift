@@ -55,6 +55,7 @@ import Testing
     }
 }
 
+/// FastMath's scalar functions against the C library.
 @Suite struct FastErfTests {
     @Test func erfIsWithinTheApproximationsBound() {
         for i in -600...600 {
@@ -62,5 +63,23 @@ import Testing
             #expect(abs(Double(FastMath.erf(x)) - Foundation.erf(Double(x))) < 3e-7, "erf(\(x))")
         }
         #expect(FastMath.erf(.infinity) == 1 && FastMath.erf(-.infinity) == -1)
+    }
+
+    @Test func expMatchesLibmAndTheNonPositiveVariantMatchesExp() {
+        for i in -9000...8800 {
+            let x = Float(i) * 0.01
+            let exact = Foundation.exp(Double(x))
+            // Results below the smallest normal float come back as 0 (documented).
+            let tolerance = exact < Double(Float.leastNormalMagnitude) ? Double(Float.leastNormalMagnitude) : 3e-7 * exact
+            #expect(abs(Double(FastMath.exp(x)) - exact) <= tolerance, "exp(\(x))")
+            // Same value where e^x is a normal float, 0 below -88 (the sigmoid's saturated tail).
+            guard x <= 0 else { continue }
+            let fast = FastMath.expOfNonPositive(x)
+            if exact >= Double(Float.leastNormalMagnitude) { #expect(fast == FastMath.exp(x), "\(x)") }
+            if x <= -88 { #expect(fast == 0) }
+            #expect(abs(Double(fast) - exact) <= tolerance)
+        }
+        #expect(FastMath.expOfNonPositive(-.infinity) == 0 && FastMath.exp(-.infinity) == 0)
+        #expect(FastMath.exp(.infinity) == .infinity && FastMath.exp(100) == .infinity)
     }
 }
