@@ -72,28 +72,30 @@ enum NarrowInputConv3d {
                 let out = output + r * g.output.w * cOut
                 valid.withUnsafeBufferPointer { kernelRows in
                     let used = UnsafeBufferPointer(rebasing: kernelRows[0..<count])
-                    for c0 in stride(from: 0, to: pairedChannels, by: blockChannels) {
-                        let w = UnsafePointer(packed.pointer) + c0 * taps
+                    // Blocks of `width` pixels across the row; the last overlaps the one before rather
+                    // than running short.
+                    @inline(__always) func sweep(_ width: Int, _ body: (_ start: Int) -> Void) {
                         var wo = 0
                         while wo < g.output.w {
-                            // The last block overlaps the previous one rather than running short.
-                            let start = min(wo, g.output.w - blockWidth)
+                            body(min(wo, g.output.w - width))
+                            wo += width
+                        }
+                    }
+                    for c0 in stride(from: 0, to: pairedChannels, by: blockChannels) {
+                        let w = UnsafePointer(packed.pointer) + c0 * taps
+                        sweep(blockWidth) { start in
                             block(rows: UnsafePointer(rows), rowFloats: rowFloats, kernelRows: used,
                                   kW: kW, cIn: cIn, stride: g.stride.w, firstPixel: start, weights: w,
                                   bias: biasPointer + c0, output: out + start * cOut + c0, cOut: cOut)
-                            wo += blockWidth
                         }
                     }
                     guard pairedChannels < cOut else { return }
                     let w = UnsafePointer(packed.pointer) + pairedChannels * taps
-                    var wo = 0
-                    while wo < g.output.w {
-                        let start = min(wo, g.output.w - singleBlockWidth)
+                    sweep(singleBlockWidth) { start in
                         singleBlock(rows: UnsafePointer(rows), rowFloats: rowFloats, kernelRows: used,
                                     kW: kW, cIn: cIn, stride: g.stride.w, firstPixel: start, weights: w,
                                     bias: biasPointer + pairedChannels,
                                     output: out + start * cOut + pairedChannels, cOut: cOut)
-                        wo += singleBlockWidth
                     }
                 }
                 activation.apply(out, count: g.output.w * cOut)

@@ -23,22 +23,14 @@ enum TemporalWinogradConv3d: WinogradConvolution {
     static func transformedFilters(
         _ weights: UnsafePointer<Float>, outputChannels o: Int, inputChannels c: Int, reversed: Bool
     ) -> Scratch {
-        let u = Scratch(4 * o * c)
-        let plane = o * c
-        let starts = ChannelVectors(channels: c).starts
-        for oc in 0..<o {
-            let filter = weights + oc * 3 * c
-            for ic in starts {
-                @inline(__always) func tap(_ k: Int) -> FloatVector { loadVector(filter + (reversed ? 2 - k : k) * c + ic) }
-                let (a, b, d, e) = WinogradF23.filterTransform(tap(0), tap(1), tap(2))
-                let out = u.pointer + oc * c + ic
-                storeVector(a, out)
-                storeVector(b, out + plane)
-                storeVector(d, out + 2 * plane)
-                storeVector(e, out + 3 * plane)
-            }
+        transformedFilters(weights, outputChannels: o, inputChannels: c, taps: 3, positions: 4,
+                           reversed: reversed) { tap, store in
+            let (a, b, d, e) = WinogradF23.filterTransform(tap(0), tap(1), tap(2))
+            store(0, a)
+            store(1, b)
+            store(2, d)
+            store(3, e)
         }
-        return u
     }
 
     /// Over `input` `[batch, T, H, W, k]` into `output` `[batch, T, H, W, n]` (`k`, `n` swap for the

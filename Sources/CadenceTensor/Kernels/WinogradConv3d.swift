@@ -42,35 +42,24 @@ enum WinogradConv3d: WinogradConvolution {
     static func transformedFilters(
         _ weights: UnsafePointer<Float>, outputChannels o: Int, inputChannels c: Int, flipped: Bool
     ) -> Scratch {
-        let u = Scratch(16 * o * c)
-        let plane = o * c
-        let starts = ChannelVectors(channels: c).starts
-        for oc in 0..<o {
-            let filter = weights + oc * 9 * c
-            for ic in starts {
-                @inline(__always) func tap(_ row: Int, _ column: Int) -> FloatVector {
-                    let k = row * 3 + column
-                    return loadVector(filter + (flipped ? 8 - k : k) * c + ic)
-                }
-                // G f over the filter's rows, column by column.
-                let (a0, b0, c0, d0) = WinogradF23.filterTransform(tap(0, 0), tap(1, 0), tap(2, 0))
-                let (a1, b1, c1, d1) = WinogradF23.filterTransform(tap(0, 1), tap(1, 1), tap(2, 1))
-                let (a2, b2, c2, d2) = WinogradF23.filterTransform(tap(0, 2), tap(1, 2), tap(2, 2))
-                // (G f) Gᵀ over each row's columns.
-                let out = u.pointer + oc * c + ic
-                @inline(__always) func store(_ row: Int, _ t: (FloatVector, FloatVector, FloatVector, FloatVector)) {
-                    storeVector(t.0, out + (row * 4) * plane)
-                    storeVector(t.1, out + (row * 4 + 1) * plane)
-                    storeVector(t.2, out + (row * 4 + 2) * plane)
-                    storeVector(t.3, out + (row * 4 + 3) * plane)
-                }
-                store(0, WinogradF23.filterTransform(a0, a1, a2))
-                store(1, WinogradF23.filterTransform(b0, b1, b2))
-                store(2, WinogradF23.filterTransform(c0, c1, c2))
-                store(3, WinogradF23.filterTransform(d0, d1, d2))
+        transformedFilters(weights, outputChannels: o, inputChannels: c, taps: 9, positions: 16,
+                           reversed: flipped) { tap, store in
+            // G f over the filter's rows, column by column (tap 3 * row + column).
+            let (a0, b0, c0, d0) = WinogradF23.filterTransform(tap(0), tap(3), tap(6))
+            let (a1, b1, c1, d1) = WinogradF23.filterTransform(tap(1), tap(4), tap(7))
+            let (a2, b2, c2, d2) = WinogradF23.filterTransform(tap(2), tap(5), tap(8))
+            // (G f) Gᵀ over each row's columns.
+            func storeRow(_ row: Int, _ t: (FloatVector, FloatVector, FloatVector, FloatVector)) {
+                store(row * 4, t.0)
+                store(row * 4 + 1, t.1)
+                store(row * 4 + 2, t.2)
+                store(row * 4 + 3, t.3)
             }
+            storeRow(0, WinogradF23.filterTransform(a0, a1, a2))
+            storeRow(1, WinogradF23.filterTransform(b0, b1, b2))
+            storeRow(2, WinogradF23.filterTransform(c0, c1, c2))
+            storeRow(3, WinogradF23.filterTransform(d0, d1, d2))
         }
-        return u
     }
 
     /// The conv itself, over `frames` frames of `height x width` pixels with `k` input and `n` output

@@ -24,6 +24,28 @@ extension WinogradConvolution {
         convolve(g, input, weights, adjoint: false, bias: bias, activation: activation, output: output)
     }
 
+    /// Every filter of `weights` (`[O, taps, C]` with the taps in kernel order) transformed into
+    /// `positions` values, as `[positions][O][C]`; `reversed` reads each filter's taps last to first
+    /// (the filters turned for the data gradient). `transform(tap, store)` maps one vector of input
+    /// channels of one filter: `tap(k)` loads tap `k`, `store(p, v)` writes position `p`.
+    static func transformedFilters(
+        _ weights: UnsafePointer<Float>, outputChannels o: Int, inputChannels c: Int, taps: Int, positions: Int,
+        reversed: Bool, _ transform: (_ tap: (Int) -> FloatVector, _ store: (Int, FloatVector) -> Void) -> Void
+    ) -> Scratch {
+        let u = Scratch(positions * o * c)
+        let plane = o * c
+        let starts = ChannelVectors(channels: c).starts
+        for oc in 0..<o {
+            let filter = weights + oc * taps * c
+            for ic in starts {
+                let out = u.pointer + oc * c + ic
+                transform({ loadVector(filter + (reversed ? taps - 1 - $0 : $0) * c + ic) },
+                          { storeVector($1, out + $0 * plane) })
+            }
+        }
+        return u
+    }
+
     /// `gradInput` from `gradOutput` (overwritten).
     static func backwardData(
         _ g: Conv3dGeometry, gradOutput: UnsafePointer<Float>, weights: UnsafePointer<Float>,
