@@ -88,9 +88,10 @@ final class Bottleneck: Module {
     func folded() throws -> (Tensor) throws -> Tensor {
         let fa = try FoldedConv3d(a, aBN, activation: .relu)
         let fb = try FoldedConv3d(b, bBN, activation: .relu)
-        let fc = try FoldedConv3d(c, cBN)
+        // The block's closing add and ReLU run in the last conv's epilogue.
+        let fc = try FoldedConv3d(c, cBN, activation: .relu)
         let f1 = try branch1.flatMap { conv in try branch1BN.map { try FoldedConv3d(conv, $0) } }
-        return { x in try residualReLU(f1?(x) ?? x, fc(fb(fa(x)))) }
+        return { x in try fc(fb(fa(x)), adding: f1?(x) ?? x) }
     }
 
     func count(_ macs: inout MACCount, _ shape: [Int]) -> [Int] {

@@ -41,16 +41,18 @@ final class X3DTransform: Module {
         return try cBN(c(y.silu()))
     }
 
-    func folded() throws -> (Tensor) throws -> Tensor {
+    /// The folded transform as part of its residual block: `(x, shortcut) -> ReLU(shortcut + branch2(x))`,
+    /// the add and ReLU running in the last conv's epilogue.
+    func folded() throws -> (Tensor, Tensor) throws -> Tensor {
         let fa = try FoldedConv3d(a, aBN, activation: .relu)
         // Without SE the Swish follows the BN directly and fuses into the depthwise kernel.
         let fb = try FoldedConv3d(b, bBN, activation: se == nil ? .silu : .identity)
-        let fc = try FoldedConv3d(c, cBN)
+        let fc = try FoldedConv3d(c, cBN, activation: .relu)
         let se = self.se
-        return { x in
+        return { x, shortcut in
             var y = try fb(fa(x))
             if let se { y = try se.swish(y) }
-            return try fc(y)
+            return try fc(y, adding: shortcut)
         }
     }
 }
@@ -101,6 +103,6 @@ final class X3DBlock: Module {
                 shortcut = { try conv3d($0, weight: w, stride: s) }
             }
         }
-        return { x in try residualReLU(shortcut(x), residual(x)) }
+        return { x in try residual(x, shortcut(x)) }
     }
 }

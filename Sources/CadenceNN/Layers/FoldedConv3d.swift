@@ -42,11 +42,12 @@ public struct FoldedConv3d {
         self.activation = activation
     }
 
-    /// `activation(batchNorm(conv(x)))` with evaluation statistics, in one kernel call.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    /// `activation(batchNorm(conv(x)) + residual)` with evaluation statistics, in one kernel call
+    /// (a residual block's last conv takes its shortcut as `residual`).
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor? = nil) throws -> Tensor {
         try Tensor.withNoGrad {
             try conv3d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                       groups: groups, activation: activation)
+                       groups: groups, residual: residual, activation: activation)
         }
     }
 }

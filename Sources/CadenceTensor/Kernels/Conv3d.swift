@@ -28,12 +28,20 @@ public enum Conv3d {
         return max(1, (pixels + tiles - 1) / tiles)
     }
 
-    /// `output = act(conv(input, weights) + bias)`. `bias` has `outputChannels` floats or is nil.
+    /// `output = act(conv(input, weights) + bias + residual)`. `bias` has `outputChannels` floats or
+    /// is nil; `residual`, when given, has the output's size (a residual block's shortcut). The 1x1x1
+    /// paths add it in their epilogue, while the output tile is in cache; other paths in one pass after.
     public static func forward(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
-        output: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>? = nil, residual: UnsafePointer<Float>? = nil,
+        activation: Activation = .identity, output: UnsafeMutablePointer<Float>
     ) {
+        if let residual, !g.isPointwise {
+            forward(g, input: input, weights: weights, bias: bias, output: output)
+            addResidual(residual, to: output, count: g.batch * g.output.volume * g.outputChannels,
+                        activation: activation)
+            return
+        }
         if g.isDepthwise {
             DepthwiseConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
                                     output: output)
@@ -53,7 +61,7 @@ public enum Conv3d {
             && PointwiseConv3d.handles(inputChannels: g.inputChannels, outputChannels: g.outputChannels) {
             PointwiseConv3d.multiply(input, pixels: g.outputPixels, inputChannels: g.inputChannels,
                                      outputChannels: g.outputChannels, weights: weights, bias: bias,
-                                     activation: activation, output: output)
+                                     residual: residual, activation: activation, output: output)
             return
         }
         if WinogradConv3d.handles(g) {
@@ -78,20 +86,28 @@ public enum Conv3d {
             let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: cols[0].pointer)
             Gemm.multiplyOnPool(transposeB: true, m: pixels, n: og, k: row, a: a, lda: lda,
                                 b: weights, ldb: row, c: output, ldc: cOut)
-            epilogue(output, rows: pixels, channels: cOut, bias: bias, activation: activation)
+            epilogue(output, rows: pixels, channels: cOut, bias: bias, activation: residual == nil ? activation : .identity)
+            if let residual { addResidual(residual, to: output, count: pixels * cOut, activation: activation) }
             return
         }
         KernelThreads.forEachSlice(tiles) { worker, slice in
             let col = cols[worker]
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
+                // The tile starts as bias + residual and the products accumulate onto it: one pass
+                // over the tile instead of BLAS zeroing it and a second pass adding them.
+                let accumulates = bias != nil || residual != nil
+                if accumulates {
+                    startTile(output + p0 * cOut, rows: rows, channels: cOut, bias: bias,
+                              residual: residual.map { $0 + p0 * cOut })
+                }
                 for group in 0..<g.groups {
                     let (a, lda) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col.pointer)
                     Gemm.multiply(transposeB: true, m: rows, n: og, k: row, a: a, lda: lda,
-                                  b: weights + group * og * row, ldb: row,
+                                  b: weights + group * og * row, ldb: row, beta: accumulates ? 1 : 0,
                                   c: output + p0 * cOut + group * og, ldc: cOut)
                 }
-                epilogue(output + p0 * cOut, rows: rows, channels: cOut, bias: bias, activation: activation)
+                activation.apply(output + p0 * cOut, count: rows * cOut)
             }
         }
     }
@@ -278,6 +294,40 @@ public enum Conv3d {
 
     /// Adds the bias and applies the activation to `rows` output pixels while they are in cache.
     @inline(__always)
+    /// `out` (`rows x channels`) set to `bias` (per channel) plus `residual` (same size as `out`),
+    /// either of which may be nil but not both.
+    static func startTile(
+        _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?,
+        residual: UnsafePointer<Float>?
+    ) {
+        switch (bias, residual) {
+        case let (bias?, residual?):
+            for r in 0..<rows {
+                let o = out + r * channels, q = residual + r * channels
+                for c in 0..<channels { o[c] = q[c] + bias[c] }
+            }
+        case let (bias?, nil):
+            for r in 0..<rows { (out + r * channels).update(from: bias, count: channels) }
+        case let (nil, residual?):
+            out.update(from: residual, count: rows * channels)
+        case (nil, nil):
+            break
+        }
+    }
+
+    /// `output = act(output + residual)` over `count` floats, spread over the pool.
+    static func addResidual(
+        _ residual: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, count: Int, activation: Activation
+    ) {
+        let chunk = 1 << 14
+        Parallel.forEach((count + chunk - 1) / chunk) { i in
+            let start = i * chunk, n = min(chunk, count - start)
+            let o = output + start, q = residual + start
+            for j in 0..<n { o[j] += q[j] }
+            activation.apply(o, count: n)
+        }
+    }
+
     static func epilogue(
         _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?,
         activation: Activation

@@ -11,12 +11,12 @@ enum PointwiseConv3d {
         cOut >= vectorWidth && cIn <= 128 && cIn * cOut <= 32768
     }
 
-    /// `output[p, o] = act(bias[o] + Σ_c input[p, c] * weights(o, c))` for `pixels` rows, where
+    /// `output[p, o] = act(bias[o] + Σ_c input[p, c] * weights(o, c) + residual[p, o])` for `pixels` rows, where
     /// `weights(o, c)` is `weights[o * cIn + c]`, or `weights[c * cOut + o]` when `transposed`.
     static func multiply(
         _ input: UnsafePointer<Float>, pixels: Int, inputChannels cIn: Int, outputChannels cOut: Int,
         weights: UnsafePointer<Float>, transposed: Bool = false, bias: UnsafePointer<Float>?,
-        activation: Activation, output: UnsafeMutablePointer<Float>
+        residual: UnsafePointer<Float>? = nil, activation: Activation, output: UnsafeMutablePointer<Float>
     ) {
         // Weights as [C_in, C_out] so one vector load covers consecutive output channels.
         let packed = Scratch(cIn * cOut + cOut)
@@ -53,7 +53,12 @@ enum PointwiseConv3d {
                     }
                     p += 1
                 }
-                activation.apply(output + p0 * cOut, count: (p1 - p0) * cOut)
+                let tileOut = output + p0 * cOut, count = (p1 - p0) * cOut
+                if let residual {
+                    let q = residual + p0 * cOut
+                    for i in 0..<count { tileOut[i] += q[i] }
+                }
+                activation.apply(tileOut, count: count)
             }
         }
     }

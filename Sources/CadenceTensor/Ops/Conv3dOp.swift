@@ -5,12 +5,13 @@
 /// chooses the path: a plain GEMM for 1x1x1, the direct depthwise kernel when
 /// `groups == C_in == C_out`, tiled im2col + GEMM otherwise. Gradients flow to all three tensors.
 ///
-/// `activation` is applied to the result; when no gradient is being recorded it runs in the
-/// kernel's epilogue (while the output is in cache), otherwise as a separate differentiable op.
+/// `residual` (the output's shape; a residual block's shortcut) is added and then `activation` is
+/// applied: `activation(conv + bias + residual)`. When no gradient is being recorded both run in the
+/// kernel's epilogue (while the output is in cache), otherwise as separate differentiable ops.
 public func conv3d(
     _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Dims3 = Dims3(all: 1),
     padding: Dims3 = Dims3(all: 0), dilation: Dims3 = Dims3(all: 1), groups: Int = 1,
-    activation: Activation = .identity
+    residual: Tensor? = nil, activation: Activation = .identity
 ) throws -> Tensor {
     let name = "conv3d"
     try input.checkVideoActivation(name)
@@ -27,12 +28,19 @@ public func conv3d(
     if let bias, bias.shape != [g.outputChannels] {
         throw TensorError(name, "bias of shape \(bias.shape) for \(g.outputChannels) output channels")
     }
+    let outputShape = [g.batch, g.output.t, g.output.h, g.output.w, g.outputChannels]
+    if let residual, residual.shape != outputShape {
+        throw TensorError(name, "residual of shape \(residual.shape) for an output of shape \(outputShape)")
+    }
     let x = input.contiguous(), w = weight.contiguous(), b = bias?.contiguous()
     let inputs = [x, w] + (b.map { [$0] } ?? [])
-    let recording = Tensor.isGradEnabled && inputs.contains { $0.requiresGrad }
-    let output = Tensor.uninitialized([g.batch, g.output.t, g.output.h, g.output.w, g.outputChannels])
-    withExtendedLifetime((x, w, b)) {
+    let recording = Tensor.isGradEnabled && (inputs.contains { $0.requiresGrad } || residual?.requiresGrad == true)
+    // Recorded, the residual is a differentiable add after the conv; otherwise the kernel adds it.
+    let fused = recording ? nil : residual?.contiguous()
+    let output = Tensor.uninitialized(outputShape)
+    withExtendedLifetime((x, w, b, fused)) {
         Conv3d.forward(g, input: x.elements, weights: w.elements, bias: b.map { UnsafePointer($0.elements) },
+                       residual: fused.map { UnsafePointer($0.elements) },
                        activation: recording ? .identity : activation, output: output.elements)
     }
     guard recording else { return output }
@@ -59,7 +67,7 @@ public func conv3d(
         }
         return [gradInput, gradWeight] + (b == nil ? [] : [gradBias])
     }
-    return convolved.applying(activation)
+    return try (residual.map { try convolved + $0 } ?? convolved).applying(activation)
 }
 
 extension Tensor {

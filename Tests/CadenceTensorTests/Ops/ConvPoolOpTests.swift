@@ -53,6 +53,41 @@ import Testing
         }
     }
 
+    /// A residual block's shortcut, added in the conv's epilogue, equals the add and activation done
+    /// after it, on each forward path: the direct 1x1x1 kernel, the BLAS 1x1x1 tiles (with and without
+    /// a bias), one 1x1x1 product for a single pixel, and the dense and depthwise kernels (added after).
+    @Test(arguments: [
+        (cIn: 3, cOut: 8, kernel: 1, groups: 1, pixels: Dims3(2, 3, 3), bias: true),
+        (cIn: 130, cOut: 8, kernel: 1, groups: 1, pixels: Dims3(2, 3, 3), bias: true),
+        (cIn: 130, cOut: 8, kernel: 1, groups: 1, pixels: Dims3(2, 3, 3), bias: false),
+        (cIn: 130, cOut: 8, kernel: 1, groups: 1, pixels: Dims3(1, 1, 1), bias: true),
+        (cIn: 2, cOut: 3, kernel: 3, groups: 1, pixels: Dims3(2, 3, 3), bias: true),
+        (cIn: 9, cOut: 9, kernel: 3, groups: 9, pixels: Dims3(2, 3, 3), bias: true),
+    ])
+    func fusedResidualMatchesSeparateAddWithAndWithoutGradients(
+        _ c: (cIn: Int, cOut: Int, kernel: Int, groups: Int, pixels: Dims3, bias: Bool)
+    ) throws {
+        let shape = [2, c.pixels.t, c.pixels.h, c.pixels.w]
+        let x = Oracle.tensor(shape + [c.cIn], seed: 21)
+        let w = Oracle.tensor([c.cOut, c.kernel, c.kernel, c.kernel, c.cIn / c.groups], seed: 22, low: -0.5, high: 0.5)
+        let b = c.bias ? Oracle.tensor([c.cOut], seed: 23) : nil
+        let shortcut = Oracle.tensor(shape + [c.cOut], seed: 24)
+        let padding = Dims3(all: c.kernel / 2)
+        let separate = try (conv3d(x, weight: w, bias: b, padding: padding, groups: c.groups) + shortcut).relu()
+        let fused = try Tensor.withNoGrad {
+            try conv3d(x, weight: w, bias: b, padding: padding, groups: c.groups, residual: shortcut, activation: .relu)
+        }
+        Oracle.expectClose(fused, separate.toArray(), shape: shape + [c.cOut], atol: 1e-5, rtol: 1e-5)
+        if c.cIn < 16 {
+            try Oracle.checkGradients([x, shortcut]) { t in
+                try conv3d(t[0], weight: w, bias: b, padding: padding, groups: c.groups, residual: t[1], activation: .silu)
+            }
+        }
+        #expect(throws: TensorError.self) {
+            try conv3d(x, weight: w, bias: b, padding: padding, groups: c.groups, residual: Tensor.zeros([1, c.cOut]))
+        }
+    }
+
     @Test func maxPoolMatchesReferenceAndGradients() throws {
         let g = try Pool3dGeometry(batch: 2, input: Dims3(2, 4, 5), channels: 3, kernel: Dims3(1, 3, 3),
                                    stride: Dims3(1, 2, 2), padding: Dims3(0, 1, 1))
