@@ -35,43 +35,47 @@ enum PointwiseConv3d {
                 let p0 = t * tile, p1 = min(pixels, p0 + tile)
                 var p = p0
                 while p + 4 <= p1 {
+                    let r = residual.map { $0 + p * cOut }
                     for q in 0..<triples {
                         block4x3(input + p * cIn, cIn, wt, b, cOut, vectors.starts[3 * q], vectors.starts[3 * q + 1],
-                                 vectors.starts[3 * q + 2], output + p * cOut)
+                                 vectors.starts[3 * q + 2], r, output + p * cOut)
                     }
                     for s in vectors.starts[(3 * triples)...] {
-                        block4x1(input + p * cIn, cIn, wt, b, cOut, s, output + p * cOut)
+                        block4x1(input + p * cIn, cIn, wt, b, cOut, s, r, output + p * cOut)
                     }
                     p += 4
                 }
                 while p < p1 {
                     for s in vectors.starts {
                         var acc = loadVector(b + s)
+                        if let residual { acc += loadVector(residual + p * cOut + s) }
                         let x = input + p * cIn
                         for c in 0..<cIn { acc.addProduct(FloatVector(repeating: x[c]), loadVector(wt + c * cOut + s)) }
                         storeVector(acc, output + p * cOut + s)
                     }
                     p += 1
                 }
-                let tileOut = output + p0 * cOut, count = (p1 - p0) * cOut
-                if let residual {
-                    let q = residual + p0 * cOut
-                    for i in 0..<count { tileOut[i] += q[i] }
-                }
-                activation.apply(tileOut, count: count)
+                activation.apply(output + p0 * cOut, count: (p1 - p0) * cOut)
             }
         }
     }
 
-    /// Four pixels (rows of `x`, `cIn` apart) by three output vectors at `s0`, `s1`, `s2`.
+    /// Four pixels (rows of `x`, `cIn` apart) by three output vectors at `s0`, `s1`, `s2`; the sums
+    /// start from the bias plus the residual's same four rows `r`, when given.
     @inline(__always)
     static func block4x3(
         _ x: UnsafePointer<Float>, _ cIn: Int, _ wt: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ cOut: Int,
-        _ s0: Int, _ s1: Int, _ s2: Int, _ y: UnsafeMutablePointer<Float>
+        _ s0: Int, _ s1: Int, _ s2: Int, _ r: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>
     ) {
         let b0 = loadVector(b + s0), b1 = loadVector(b + s1), b2 = loadVector(b + s2)
         var a00 = b0, a01 = b1, a02 = b2, a10 = b0, a11 = b1, a12 = b2
         var a20 = b0, a21 = b1, a22 = b2, a30 = b0, a31 = b1, a32 = b2
+        if let r {
+            a00 += loadVector(r + s0); a01 += loadVector(r + s1); a02 += loadVector(r + s2)
+            a10 += loadVector(r + cOut + s0); a11 += loadVector(r + cOut + s1); a12 += loadVector(r + cOut + s2)
+            a20 += loadVector(r + 2 * cOut + s0); a21 += loadVector(r + 2 * cOut + s1); a22 += loadVector(r + 2 * cOut + s2)
+            a30 += loadVector(r + 3 * cOut + s0); a31 += loadVector(r + 3 * cOut + s1); a32 += loadVector(r + 3 * cOut + s2)
+        }
         let x1 = x + cIn, x2 = x + 2 * cIn, x3 = x + 3 * cIn
         var w = wt
         for c in 0..<cIn {
@@ -92,14 +96,18 @@ enum PointwiseConv3d {
         storeVector(a30, y + 3 * cOut + s0); storeVector(a31, y + 3 * cOut + s1); storeVector(a32, y + 3 * cOut + s2)
     }
 
-    /// Four pixels by one output vector at `s`.
+    /// Four pixels by one output vector at `s` (see `block4x3`).
     @inline(__always)
     static func block4x1(
         _ x: UnsafePointer<Float>, _ cIn: Int, _ wt: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ cOut: Int,
-        _ s: Int, _ y: UnsafeMutablePointer<Float>
+        _ s: Int, _ r: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>
     ) {
         let bias = loadVector(b + s)
         var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+        if let r {
+            a0 += loadVector(r + s); a1 += loadVector(r + cOut + s)
+            a2 += loadVector(r + 2 * cOut + s); a3 += loadVector(r + 3 * cOut + s)
+        }
         let x1 = x + cIn, x2 = x + 2 * cIn, x3 = x + 3 * cIn
         for c in 0..<cIn {
             let w = loadVector(wt + c * cOut + s)
