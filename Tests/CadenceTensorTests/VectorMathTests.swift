@@ -24,8 +24,9 @@ import Testing
 
     @Test func gatedSiLUEqualsScaleThenSwish() throws {
         var generator = TensorRandom(seed: 4)
-        // 11 channels: a full vector and a scalar tail per pixel.
-        let x = Tensor.randomNormal([2, 3, 4, 5, 11], std: 3, using: &generator)
+        // 11 channels (gates repeat off the vector width) and 1,200 pixels a clip: several rows of
+        // 372 pixels, the last one partial.
+        let x = Tensor.randomNormal([2, 3, 20, 20, 11], std: 3, using: &generator)
         let gate = Tensor.randomUniform([2, 1, 1, 1, 11], using: &generator)
         let fused = try gatedSiLU(x, gate: gate).toArray()
         let reference = try (x * gate).silu().toArray()

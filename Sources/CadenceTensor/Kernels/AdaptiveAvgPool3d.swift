@@ -45,8 +45,18 @@ public enum AdaptiveAvgPool3d {
         }
     }
 
+    /// Pixel ranges a global pool splits each clip into, summed in parallel and then in order: a
+    /// fixed count, so the result does not depend on the number of threads.
+    static let globalParts = 8
+
     public static func forward(_ g: Geometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let c = g.channels
+        // A global pool (squeeze-excitation, heads) has one output pixel per clip: split its pixels
+        // instead, or one core would sum the whole activation alone.
+        if g.output == Dims3(all: 1) && g.input.volume >= globalParts {
+            globalForward(g, input: input, output: output)
+            return
+        }
         Parallel.forEach(g.batch * g.output.t) { frame in
             bins(g, frames: frame..<(frame + 1)) { n, pixel, rt, rh, rw in
                 let out = output + pixel * c
@@ -62,6 +72,32 @@ public enum AdaptiveAvgPool3d {
                 let scale = 1 / Float(rt.count * rh.count * rw.count)
                 for ch in 0..<c { out[ch] *= scale }
             }
+        }
+    }
+
+    /// `output[n, c]` = mean over all pixels of clip `n`, as `globalParts` partial sums per clip.
+    static func globalForward(_ g: Geometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let c = g.channels, pixels = g.input.volume, parts = globalParts
+        let partial = Scratch(g.batch * parts * c)
+        defer { partial.free() }
+        Parallel.forEach(g.batch * parts) { item in
+            let n = item / parts, part = item % parts
+            let sum = partial.pointer + item * c
+            sum.initialize(repeating: 0, count: c)
+            for pixel in (pixels * part / parts)..<(pixels * (part + 1) / parts) {
+                let src = input + (n * pixels + pixel) * c
+                for ch in 0..<c { sum[ch] += src[ch] }
+            }
+        }
+        let scale = 1 / Float(pixels)
+        for n in 0..<g.batch {
+            let out = output + n * c
+            out.update(from: partial.pointer + n * parts * c, count: c)
+            for part in 1..<parts {
+                let sum = partial.pointer + (n * parts + part) * c
+                for ch in 0..<c { out[ch] += sum[ch] }
+            }
+            for ch in 0..<c { out[ch] *= scale }
         }
     }
 

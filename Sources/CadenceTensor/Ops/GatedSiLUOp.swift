@@ -18,16 +18,20 @@ public func gatedSiLU(_ x: Tensor, gate: Tensor) throws -> Tensor {
     // Rows of whole pixels, a few thousand floats each, spread over the pool.
     let rowPixels = max(1, 4096 / max(c, 1))
     let rowsPerClip = (pixelsPerClip + rowPixels - 1) / rowPixels
-    withExtendedLifetime((input, gates)) {
-        let from = input.elements, to = output.elements, scale = gates.elements
+    // Each clip's gates repeated for a row's pixels, so a row is one flat vector loop: per pixel,
+    // channel counts off the vector width (X3D's 54, 108) would leave a scalar tail every pixel.
+    let repeated = Tensor.uninitialized([n, rowPixels * c])
+    withExtendedLifetime((input, gates, repeated)) {
+        let from = input.elements, to = output.elements, tiles = repeated.elements
+        for clip in 0..<n {
+            for pixel in 0..<rowPixels { (tiles + (clip * rowPixels + pixel) * c).update(from: gates.elements + clip * c, count: c) }
+        }
         Parallel.forEach(n * rowsPerClip) { item in
             let clip = item / rowsPerClip, row = item % rowsPerClip
             let first = row * rowPixels, last = min(pixelsPerClip, first + rowPixels)
-            let g = scale + clip * c
-            for pixel in first..<last {
-                let offset = (clip * pixelsPerClip + pixel) * c
-                VectorMath.gatedSiLU(from + offset, gate: g, into: to + offset, count: c)
-            }
+            let offset = (clip * pixelsPerClip + first) * c
+            VectorMath.gatedSiLU(from + offset, gate: tiles + clip * rowPixels * c, into: to + offset,
+                                 count: (last - first) * c)
         }
     }
     return output
