@@ -53,16 +53,19 @@ enum DepthwiseConv3d {
         let rowsFitting = (384 * 1024) / max(1, kT * rowBytes)
         let bandRows = max(1, min(oH, (rowsFitting - (kH - 1) * g.dilation.h - 1) / g.stride.h + 1))
         var bands = (oH + bandRows - 1) / bandRows
-        // Enough items to keep every thread busy even for a single clip.
-        let threads = Parallel.threadCount
-        if g.batch * bands < 4 * threads { bands = min(oH, (4 * threads + g.batch - 1) / g.batch) }
-        Parallel.forEach(g.batch * bands) { item in
-            let n = item / bands, band = item % bands
+        // Enough items to keep every thread busy even for a single clip: more bands, and for frames
+        // with few rows, runs of frames too (X3D's 7x7 res5 as 7 one-row bands would split 4:3 over
+        // two threads).
+        let threads = Parallel.threadCount, wanted = 4 * threads
+        if g.batch * bands < wanted { bands = min(oH, (wanted + g.batch - 1) / g.batch) }
+        let frameRuns = min(oT, max(1, (wanted + g.batch * bands - 1) / (g.batch * bands)))
+        Parallel.forEach(g.batch * bands * frameRuns) { item in
+            let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
             let hoStart = oH * band / bands, hoEnd = oH * (band + 1) / bands
             // Input row offsets (pixel index at w = 0) and weight tap offsets of the valid (kt, kh).
             let rows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * kT * kH)
             defer { rows.deallocate() }
-            for to in 0..<oT { for ho in hoStart..<hoEnd {
+            for to in (oT * run / frameRuns)..<(oT * (run + 1) / frameRuns) { for ho in hoStart..<hoEnd {
                 var count = 0
                 for kt in 0..<kT {
                     let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
