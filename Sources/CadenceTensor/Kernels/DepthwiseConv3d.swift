@@ -1,8 +1,10 @@
 /// Direct depthwise 3D convolution (`groups == inputChannels == outputChannels`), channels-last.
 ///
-/// Vectorised over channels (`FloatVector`); the forward pass keeps a block of 4 outputs along W by
-/// 3 channel vectors in registers so each weight load feeds 4 FMAs, loops channels inside each W-block, and splits
-/// the batch's output frames over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
+/// Vectorised over channels (`FloatVector`). The forward pass keeps blocks of outputs along W in
+/// registers and loops channels inside each W-block: for 3-tap, unit-stride rows (X3D's convs) 8 or 4
+/// outputs that load each input column once, blocks at the row's ends reading zeros for the padding;
+/// otherwise 4 outputs by 3 vectors with the edge pixels one at a time. Work items are bands of rows
+/// swept over the frames, split over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
 /// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
 /// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
 /// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
@@ -43,8 +45,9 @@ enum DepthwiseConv3d {
         let interiorLo = min(oW, (pW + sW - 1) / sW)
         let lastStart = iW - 1 + pW - (kW - 1) * dW
         let interiorHi = max(interiorLo, lastStart < 0 ? 0 : min(oW, lastStart / sW + 1))
-        // The common 3-tap, unit-stride rows load each input once for all three taps.
-        let reusesInputs = kW == 3 && sW == 1 && dW == 1
+        // The common 3-tap, unit-stride rows (padding 0 or 1) load each input column once for all
+        // three taps and sweep whole rows in register blocks, edges included.
+        let sweepsPaddedRows = kW == 3 && sW == 1 && dW == 1 && pW <= 1 && oW >= block
 
         // Work items are bands of output rows of one clip, each swept over all output frames: the
         // input rows a band reads for frame t are mostly read again for t + 1 and t + 2, so a band
@@ -86,29 +89,45 @@ enum DepthwiseConv3d {
                     activation.apply(out, count: oW * c)
                     continue
                 }
+                if sweepsPaddedRows {
+                    // Blocks of 8, then of 4; a last partial block is moved back to end at the row's
+                    // end (recomputing a few outputs). Blocks at either end read zeros for the padding.
+                    let pads = pW == 1
+                    func block8(_ wo: Int) {
+                        let left = pads && wo == 0, right = pads && wo + 2 * block == oW
+                        for c0 in plan.pairs {
+                            rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
+                                           leftPad: left, rightPad: false, out: out)
+                            rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo + block, c0: c0, g: g,
+                                           leftPad: false, rightPad: right, out: out)
+                        }
+                        for c0 in plan.pairSingles {
+                            rowReuseBlock8(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
+                                           leftPad: left, rightPad: right, out: out)
+                        }
+                    }
+                    func block4(_ wo: Int) {
+                        let left = pads && wo == 0, right = pads && wo + block == oW
+                        for c0 in plan.pairs {
+                            rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
+                                           leftPad: left, rightPad: right, out: out)
+                        }
+                        for c0 in plan.pairSingles {
+                            rowReuseBlock4(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
+                                           leftPad: left, rightPad: right, out: out)
+                        }
+                    }
+                    var wo = 0
+                    while wo + 2 * block <= oW { block8(wo); wo += 2 * block }
+                    if wo + block <= oW { block4(wo); wo += block }
+                    if wo < oW { block4(oW - block) }
+                    activation.apply(out, count: oW * c)
+                    continue
+                }
                 for wo in 0..<interiorLo {
                     edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                 }
                 var wo = interiorLo
-                while reusesInputs && wo + 2 * block <= interiorHi {
-                    for c0 in plan.pairs {
-                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
-                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo + block, c0: c0, g: g, out: out)
-                    }
-                    for c0 in plan.pairSingles {
-                        rowReuseBlock8(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
-                    }
-                    wo += 2 * block
-                }
-                while reusesInputs && wo + block <= interiorHi {
-                    for c0 in plan.pairs {
-                        rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
-                    }
-                    for c0 in plan.pairSingles {
-                        interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
-                    }
-                    wo += block
-                }
                 while wo + block <= interiorHi {
                     for c0 in plan.triples {
                         interiorBlock3(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
@@ -150,12 +169,13 @@ enum DepthwiseConv3d {
     }
 
     /// Eight consecutive outputs along W for one channel vector of a 3-tap, unit-stride kernel row,
-    /// each input column loaded once (8 accumulators keep both FMA pipes busy).
+    /// each input column loaded once (8 accumulators keep both FMA pipes busy). `leftPad`/`rightPad`:
+    /// the first/last column the block reads is the zero padding beyond the row (not loaded).
     @inline(__always)
     static func rowReuseBlock8(
         _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
         _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
-        out: UnsafeMutablePointer<Float>
+        leftPad: Bool, rightPad: Bool, out: UnsafeMutablePointer<Float>
     ) {
         let c = g.inputChannels
         let b = loadVector(bias + c0)
@@ -166,7 +186,7 @@ enum DepthwiseConv3d {
             let wp = wk + rows[2 * r + 1] * c + c0
             let w0 = loadVector(wp), w1 = loadVector(wp + c), w2 = loadVector(wp + 2 * c)
             // Input column j feeds output j - kw through tap kw.
-            var v = loadVector(p)
+            var v = leftPad ? FloatVector() : loadVector(p)
             a0.addProduct(v, w0)
             p += c; v = loadVector(p)
             a0.addProduct(v, w1); a1.addProduct(v, w0)
@@ -184,7 +204,7 @@ enum DepthwiseConv3d {
             a5.addProduct(v, w2); a6.addProduct(v, w1); a7.addProduct(v, w0)
             p += c; v = loadVector(p)
             a6.addProduct(v, w2); a7.addProduct(v, w1)
-            p += c; v = loadVector(p)
+            p += c; v = rightPad ? FloatVector() : loadVector(p)
             a7.addProduct(v, w2)
         }
         let o = out + wo * c + c0
@@ -205,7 +225,7 @@ enum DepthwiseConv3d {
     static func rowReuseBlock2(
         _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
         _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
-        out: UnsafeMutablePointer<Float>
+        leftPad: Bool, rightPad: Bool, out: UnsafeMutablePointer<Float>
     ) {
         let c = g.inputChannels, v = vectorWidth
         let b0 = loadVector(bias + c0), b1 = loadVector(bias + c0 + v)
@@ -219,7 +239,7 @@ enum DepthwiseConv3d {
             let w20 = loadVector(wp + 2 * c), w21 = loadVector(wp + 2 * c + v)
             // Input column p feeds output p - kw through tap kw.
             var p = xp
-            var x0 = loadVector(p), x1 = loadVector(p + v)
+            var x0 = leftPad ? FloatVector() : loadVector(p), x1 = leftPad ? FloatVector() : loadVector(p + v)
             a00.addProduct(x0, w00); a01.addProduct(x1, w01)
             p += c
             x0 = loadVector(p); x1 = loadVector(p + v)
@@ -240,7 +260,7 @@ enum DepthwiseConv3d {
             a20.addProduct(x0, w20); a21.addProduct(x1, w21)
             a30.addProduct(x0, w10); a31.addProduct(x1, w11)
             p += c
-            x0 = loadVector(p); x1 = loadVector(p + v)
+            x0 = rightPad ? FloatVector() : loadVector(p); x1 = rightPad ? FloatVector() : loadVector(p + v)
             a30.addProduct(x0, w20); a31.addProduct(x1, w21)
         }
         let o = out + wo * c + c0
@@ -248,6 +268,42 @@ enum DepthwiseConv3d {
         storeVector(a10, o + c); storeVector(a11, o + c + v)
         storeVector(a20, o + 2 * c); storeVector(a21, o + 2 * c + v)
         storeVector(a30, o + 3 * c); storeVector(a31, o + 3 * c + v)
+    }
+
+    /// Four consecutive outputs along W for one channel vector of a 3-tap, unit-stride kernel row (the
+    /// channels left over by `rowReuseBlock2` in 4-wide blocks); pads as in `rowReuseBlock8`.
+    @inline(__always)
+    static func rowReuseBlock4(
+        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        leftPad: Bool, rightPad: Bool, out: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels
+        let b = loadVector(bias + c0)
+        var a0 = b, a1 = b, a2 = b, a3 = b
+        let first = wo - g.padding.w
+        for r in 0..<count {
+            var p = x + (rows[2 * r] + first) * c + c0
+            let wp = wk + rows[2 * r + 1] * c + c0
+            let w0 = loadVector(wp), w1 = loadVector(wp + c), w2 = loadVector(wp + 2 * c)
+            var v = leftPad ? FloatVector() : loadVector(p)
+            a0.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a0.addProduct(v, w1); a1.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a0.addProduct(v, w2); a1.addProduct(v, w1); a2.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a1.addProduct(v, w2); a2.addProduct(v, w1); a3.addProduct(v, w0)
+            p += c; v = loadVector(p)
+            a2.addProduct(v, w2); a3.addProduct(v, w1)
+            p += c; v = rightPad ? FloatVector() : loadVector(p)
+            a3.addProduct(v, w2)
+        }
+        let o = out + wo * c + c0
+        storeVector(a0, o)
+        storeVector(a1, o + c)
+        storeVector(a2, o + 2 * c)
+        storeVector(a3, o + 3 * c)
     }
 
     /// Four consecutive outputs along W times three channel vectors (`c0..<c0+3*vectorWidth`), all taps

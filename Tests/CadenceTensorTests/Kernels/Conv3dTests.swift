@@ -105,6 +105,13 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  stride: Dims3(1, 2, 2), padding: Dims3(2, 3, 3)),
         ConvCase(name: "narrow input 3>24 pairs and a single", input: Dims3(2, 5, 27), cIn: 3, cOut: 24,
                  kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1)),
+        // Depthwise rows swept whole in register blocks (3-tap, unit stride, padding 0 or 1): one 4-wide
+        // block reading the padding on both sides; 8 + 4 + a last 4 moved back to overlap (vector pairs
+        // and a leftover vector); 4 + an overlapping 4 without padding.
+        ConvCase(name: "depthwise C=8 row of 4", input: Dims3(2, 3, 4), cIn: 8, cOut: 8, groups: 8),
+        ConvCase(name: "depthwise C=20 row of 14", input: Dims3(2, 3, 14), cIn: 20, cOut: 20, groups: 20),
+        ConvCase(name: "depthwise C=20 row of 6 unpadded", input: Dims3(2, 3, 8), cIn: 20, cOut: 20,
+                 padding: Dims3(1, 1, 0), groups: 20),
     ]
 }
 
