@@ -102,7 +102,7 @@ enum DepthwiseConv3d {
                                            leftPad: false, rightPad: right, out: out)
                         }
                         for c0 in plan.pairSingles {
-                            rowReuseBlock8(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
+                            rowReuseBlock(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, width: 8, g: g,
                                            leftPad: left, rightPad: right, out: out)
                         }
                     }
@@ -113,7 +113,7 @@ enum DepthwiseConv3d {
                                            leftPad: left, rightPad: right, out: out)
                         }
                         for c0 in plan.pairSingles {
-                            rowReuseBlock4(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
+                            rowReuseBlock(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, width: 4, g: g,
                                            leftPad: left, rightPad: right, out: out)
                         }
                     }
@@ -168,54 +168,67 @@ enum DepthwiseConv3d {
         }
     }
 
-    /// Eight consecutive outputs along W for one channel vector of a 3-tap, unit-stride kernel row,
-    /// each input column loaded once (8 accumulators keep both FMA pipes busy). `leftPad`/`rightPad`:
-    /// the first/last column the block reads is the zero padding beyond the row (not loaded).
+    /// `width` (4 or 8) consecutive outputs along W for one channel vector of a 3-tap, unit-stride
+    /// kernel row, each input column loaded once (8 accumulators keep both FMA pipes busy).
+    /// `leftPad`/`rightPad`: the first/last column the block reads is the zero padding beyond the row
+    /// (not loaded). Inlined with a constant `width`, the column loop unrolls and the accumulators
+    /// stay in registers.
     @inline(__always)
-    static func rowReuseBlock8(
+    static func rowReuseBlock(
         _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
+        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, width: Int, g: Conv3dGeometry,
         leftPad: Bool, rightPad: Bool, out: UnsafeMutablePointer<Float>
     ) {
         let c = g.inputChannels
-        let b = loadVector(bias + c0)
-        var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b
+        var acc = EightVectors(loadVector(bias + c0))
         let first = wo - g.padding.w
         for r in 0..<count {
-            var p = x + (rows[2 * r] + first) * c + c0
+            let p = x + (rows[2 * r] + first) * c + c0
             let wp = wk + rows[2 * r + 1] * c + c0
             let w0 = loadVector(wp), w1 = loadVector(wp + c), w2 = loadVector(wp + 2 * c)
             // Input column j feeds output j - kw through tap kw.
-            var v = leftPad ? FloatVector() : loadVector(p)
-            a0.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a0.addProduct(v, w1); a1.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a0.addProduct(v, w2); a1.addProduct(v, w1); a2.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a1.addProduct(v, w2); a2.addProduct(v, w1); a3.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a2.addProduct(v, w2); a3.addProduct(v, w1); a4.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a3.addProduct(v, w2); a4.addProduct(v, w1); a5.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a4.addProduct(v, w2); a5.addProduct(v, w1); a6.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a5.addProduct(v, w2); a6.addProduct(v, w1); a7.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a6.addProduct(v, w2); a7.addProduct(v, w1)
-            p += c; v = rightPad ? FloatVector() : loadVector(p)
-            a7.addProduct(v, w2)
+            for j in 0..<(width + 2) {
+                let padding = (j == 0 && leftPad) || (j == width + 1 && rightPad)
+                let v = padding ? FloatVector() : loadVector(p + j * c)
+                if j >= 2 { acc[j - 2].addProduct(v, w2) }
+                if j >= 1 && j <= width { acc[j - 1].addProduct(v, w1) }
+                if j < width { acc[j].addProduct(v, w0) }
+            }
         }
-        let o = out + wo * c + c0
-        storeVector(a0, o)
-        storeVector(a1, o + c)
-        storeVector(a2, o + 2 * c)
-        storeVector(a3, o + 3 * c)
-        storeVector(a4, o + 4 * c)
-        storeVector(a5, o + 5 * c)
-        storeVector(a6, o + 6 * c)
-        storeVector(a7, o + 7 * c)
+        for k in 0..<width { storeVector(acc[k], out + (wo + k) * c + c0) }
+    }
+
+    /// Eight vector accumulators addressed by index; with constant indices (an unrolled loop) they
+    /// are eight registers.
+    struct EightVectors {
+        var a0, a1, a2, a3, a4, a5, a6, a7: FloatVector
+        init(_ v: FloatVector) { (a0, a1, a2, a3, a4, a5, a6, a7) = (v, v, v, v, v, v, v, v) }
+        @inline(__always) subscript(i: Int) -> FloatVector {
+            get {
+                switch i {
+                case 0: a0
+                case 1: a1
+                case 2: a2
+                case 3: a3
+                case 4: a4
+                case 5: a5
+                case 6: a6
+                default: a7
+                }
+            }
+            set {
+                switch i {
+                case 0: a0 = newValue
+                case 1: a1 = newValue
+                case 2: a2 = newValue
+                case 3: a3 = newValue
+                case 4: a4 = newValue
+                case 5: a5 = newValue
+                case 6: a6 = newValue
+                default: a7 = newValue
+                }
+            }
+        }
     }
 
     /// Four consecutive outputs along W times two channel vectors for a 3-tap, unit-stride kernel
@@ -268,42 +281,6 @@ enum DepthwiseConv3d {
         storeVector(a10, o + c); storeVector(a11, o + c + v)
         storeVector(a20, o + 2 * c); storeVector(a21, o + 2 * c + v)
         storeVector(a30, o + 3 * c); storeVector(a31, o + 3 * c + v)
-    }
-
-    /// Four consecutive outputs along W for one channel vector of a 3-tap, unit-stride kernel row (the
-    /// channels left over by `rowReuseBlock2` in 4-wide blocks); pads as in `rowReuseBlock8`.
-    @inline(__always)
-    static func rowReuseBlock4(
-        _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-        _ rows: UnsafeMutablePointer<Int>, _ count: Int, wo: Int, c0: Int, g: Conv3dGeometry,
-        leftPad: Bool, rightPad: Bool, out: UnsafeMutablePointer<Float>
-    ) {
-        let c = g.inputChannels
-        let b = loadVector(bias + c0)
-        var a0 = b, a1 = b, a2 = b, a3 = b
-        let first = wo - g.padding.w
-        for r in 0..<count {
-            var p = x + (rows[2 * r] + first) * c + c0
-            let wp = wk + rows[2 * r + 1] * c + c0
-            let w0 = loadVector(wp), w1 = loadVector(wp + c), w2 = loadVector(wp + 2 * c)
-            var v = leftPad ? FloatVector() : loadVector(p)
-            a0.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a0.addProduct(v, w1); a1.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a0.addProduct(v, w2); a1.addProduct(v, w1); a2.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a1.addProduct(v, w2); a2.addProduct(v, w1); a3.addProduct(v, w0)
-            p += c; v = loadVector(p)
-            a2.addProduct(v, w2); a3.addProduct(v, w1)
-            p += c; v = rightPad ? FloatVector() : loadVector(p)
-            a3.addProduct(v, w2)
-        }
-        let o = out + wo * c + c0
-        storeVector(a0, o)
-        storeVector(a1, o + c)
-        storeVector(a2, o + 2 * c)
-        storeVector(a3, o + 3 * c)
     }
 
     /// Four consecutive outputs along W times three channel vectors (`c0..<c0+3*vectorWidth`), all taps
