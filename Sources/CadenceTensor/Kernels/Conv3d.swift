@@ -84,10 +84,11 @@ public enum Conv3d {
         if tiles == 1 && g.groups == 1 {
             // A few pixels (X3D's head on the pooled clip): one product, split over the pool.
             let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: cols[0].pointer)
+            let accumulates = bias != nil || residual != nil
+            if accumulates { startTile(output, rows: pixels, channels: cOut, bias: bias, residual: residual) }
             Gemm.multiplyOnPool(transposeB: true, m: pixels, n: og, k: row, a: a, lda: lda,
-                                b: weights, ldb: row, c: output, ldc: cOut)
-            epilogue(output, rows: pixels, channels: cOut, bias: bias, activation: residual == nil ? activation : .identity)
-            if let residual { addResidual(residual, to: output, count: pixels * cOut, activation: activation) }
+                                b: weights, ldb: row, beta: accumulates ? 1 : 0, c: output, ldc: cOut)
+            activation.apply(output, count: pixels * cOut)
             return
         }
         KernelThreads.forEachSlice(tiles) { worker, slice in
@@ -292,10 +293,8 @@ public enum Conv3d {
         }
     }
 
-    /// Adds the bias and applies the activation to `rows` output pixels while they are in cache.
-    @inline(__always)
     /// `out` (`rows x channels`) set to `bias` (per channel) plus `residual` (same size as `out`),
-    /// either of which may be nil but not both.
+    /// either of which may be nil: the GEMM then accumulates onto it (`beta = 1`).
     static func startTile(
         _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?,
         residual: UnsafePointer<Float>?
@@ -326,19 +325,6 @@ public enum Conv3d {
             for j in 0..<n { o[j] += q[j] }
             activation.apply(o, count: n)
         }
-    }
-
-    static func epilogue(
-        _ out: UnsafeMutablePointer<Float>, rows: Int, channels: Int, bias: UnsafePointer<Float>?,
-        activation: Activation
-    ) {
-        if let bias {
-            for r in 0..<rows {
-                let o = out + r * channels
-                for c in 0..<channels { o[c] += bias[c] }
-            }
-        }
-        activation.apply(out, count: rows * channels)
     }
 
     /// One group's `[pixels, kernel.volume * Cg]` GEMM operand for a tile of output pixels, with its row

@@ -233,7 +233,8 @@ enum DepthwiseConv3d {
 
     /// Four consecutive outputs along W times two channel vectors for a 3-tap, unit-stride kernel
     /// row: each of the six input columns the block reads is loaded once and feeds every tap that
-    /// uses it (8 accumulators, 6 weights and 2 inputs fill the 16 vector registers).
+    /// uses it (8 accumulators, 6 weights and 2 inputs fill the 16 vector registers). Pads as in
+    /// `rowReuseBlock`.
     @inline(__always)
     static func rowReuseBlock2(
         _ x: UnsafePointer<Float>, _ wk: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
