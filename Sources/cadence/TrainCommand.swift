@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
 
         Training follows PySlowFast: one random clip per video (--frames x --sampling-rate), short-side jitter, \
         random crop and flip; SGD with Nesterov momentum 0.9 and weight decay (none on batch norm); a cosine \
-        learning rate with linear warmup, updated every iteration; validation after every epoch on uniform test \
+        learning rate (or tenfold steps, --lr-steps) with linear warmup, updated every iteration; validation after every epoch on uniform test \
         views (--val-views TxS), scores averaged per video. --multigrid trains on smaller, larger-batch clip shapes \
         (long cycle, 1.5x the epochs as in the paper; short cycle per iteration) with the learning rate scaled by \
         the batch multiplier.
@@ -95,6 +95,9 @@ struct TrainCommand: ParsableCommand {
 
     /// `--lr`, or the task's default (SpeedNet from scratch diverges at classification's 0.05).
     private var learningRate: Double { lr ?? (speediness ? 0.01 : 0.05) }
+
+    @Option(help: "Epochs at which the learning rate drops tenfold, E1,E2,... (PySlowFast's stepwise policy; default: cosine). With --multigrid each step's stage gets a whole long cycle.")
+    var lrSteps: String?
 
     @Option(help: "Linear warmup epochs, from a tenth of --lr.")
     var warmupEpochs = 1.0
@@ -213,6 +216,15 @@ struct TrainCommand: ParsableCommand {
         return (parts[0], parts[1])
     }
 
+    private func parsedSteps() throws -> [Int]? {
+        guard let lrSteps else { return nil }
+        let parts = lrSteps.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--lr-steps must be epochs E1,E2,..., got \"\(lrSteps)\"")
+        }
+        return parts.compactMap { $0 }
+    }
+
     private func parsedJitter(_ text: String, option: String = "--jitter") throws -> [Int] {
         let parts = text.split(separator: ":").compactMap { Int($0) }
         guard parts.count == 2 else { throw ValidationError("\(option) must be A:B (pixels), got \"\(text)\"") }
@@ -231,6 +243,7 @@ struct TrainCommand: ParsableCommand {
         c.training.learningRate = learningRate
         c.training.warmupEpochs = warmupEpochs
         c.training.warmupStartRate = learningRate / 10
+        c.training.learningRateSteps = try parsedSteps()
         c.training.weightDecay = weightDecay
         c.training.clipGradientNorm = clipGrad
         c.training.validationTemporalViews = try parsedViews().0
@@ -253,6 +266,7 @@ struct TrainCommand: ParsableCommand {
         c.learningRate = learningRate
         c.warmupEpochs = warmupEpochs
         c.warmupStartRate = learningRate / 10
+        c.learningRateSteps = try parsedSteps()
         c.weightDecay = weightDecay
         c.labelSmoothing = labelSmoothing
         c.clipGradientNorm = clipGrad

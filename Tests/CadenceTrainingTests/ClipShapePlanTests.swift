@@ -71,6 +71,50 @@ import Testing
         #expect(multipliers == Array(repeating: 8.0, count: 16) + Array(repeating: 4.0, count: 8)
             + Array(repeating: 2.0, count: 4) + [1, 1])
     }
+
+    @Test func stepwiseBaselineDropsTheRateTenfoldAtEachStep() throws {
+        var c = try configuration(nil)
+        c.learningRate = 0.2
+        c.learningRateSteps = [8, 13, 16]
+        let schedule = ClipShapePlan(c).learningRateSchedule
+        let rates = [0, 7.9, 8, 12.5, 13, 16, 19.9].map { schedule.rate(atEpoch: $0) }
+        let expected = [0.2, 0.2, 0.02, 0.02, 0.002, 0.0002, 0.0002]
+        for (rate, want) in zip(rates, expected) { #expect(abs(rate - want) < 1e-12) }
+    }
+
+    @Test func stepwiseMultigridRunsALongCyclePerStageWithScaledRates() throws {
+        var c = try configuration(.long)
+        c.learningRate = 0.1
+        c.learningRateSteps = [8, 13, 16]
+        let plan = ClipShapePlan(c)
+        let schedule = try #require(plan.schedule)
+        // Three stages of four shapes each, then the full-shape fine-tuning stage.
+        #expect(schedule.stages.map(\.lrStage) == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3])
+        #expect(schedule.stages.map(\.shape.batchMultiplier) == [8, 4, 2, 1, 8, 4, 2, 1, 8, 4, 2, 1, 1])
+        // The schedule carries the multipliers (PySlowFast's rewritten LRS); iterations add none.
+        let rateSchedule = plan.learningRateSchedule
+        for stage in schedule.stages.dropLast() {
+            let start = schedule.stages.firstIndex(of: stage).map { $0 == 0 ? 0 : schedule.stages[$0 - 1].endEpoch } ?? 0
+            guard start < stage.endEpoch else { continue }
+            let want = 0.1 * [1, 0.1, 0.01][stage.lrStage] * Double(stage.shape.batchMultiplier)
+            #expect(abs(rateSchedule.rate(atEpoch: Double(start)) - want) < 1e-12)
+            #expect(plan.iteration(epoch: start, iteration: 0).learningRateMultiplier == 1)
+            #expect(plan.iteration(epoch: start, iteration: 0).batchSize == 8 * stage.shape.batchMultiplier)
+        }
+        // The full shape at the base rate closes the first stage, before the first drop.
+        let firstFull = try #require(schedule.stages.first { $0.shape.batchMultiplier == 1 })
+        #expect(firstFull.lrStage == 0 && firstFull.endEpoch < plan.epochs / 2)
+    }
+
+    @Test func learningRateStepsAreValidated() throws {
+        var c = try configuration(nil)
+        for bad in [[], [0, 5], [5, 5], [12, 8], [20]] {
+            c.learningRateSteps = bad
+            #expect(throws: TrainingError.self) { try c.validate() }
+        }
+        c.learningRateSteps = [8, 13, 16]
+        try c.validate()
+    }
 }
 
 @Suite struct BatchPlannerTests {

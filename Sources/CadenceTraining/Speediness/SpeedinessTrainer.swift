@@ -40,6 +40,7 @@ public final class SpeedinessTrainer: TrainingTask {
 
     public var configuration: TrainingConfiguration { settings.training }
     public var epochs: Int { settings.training.epochs }
+    public var learningRateSchedule: LearningRateSchedule { configuration.learningRateSchedule(epochs: epochs) }
 
     /// Trains to the last epoch, resuming a folder with checkpoints of the same run (see `TrainingLoop`).
     public func run(resume: Bool = false) throws -> TrainingOutcome {

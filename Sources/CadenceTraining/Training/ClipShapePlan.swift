@@ -1,3 +1,4 @@
+import CadenceNN
 import CadenceVideo
 /// The clip shape, batch size and learning-rate multiplier of every training iteration: the
 /// configured shape throughout, or the multigrid schedule's long-cycle stage per epoch and
@@ -13,7 +14,8 @@ public struct ClipShapePlan: Sendable, Equatable {
         /// Clips draw their sampling rate uniformly from this range (long-cycle short clips still
         /// span the full clip's duration).
         public var samplingRates: ClosedRange<Int>
-        /// The base learning rate is multiplied by this (the long-cycle batch multiplier).
+        /// The scheduled learning rate is multiplied by this (the long-cycle batch multiplier under
+        /// cosine; 1 when the stepwise schedule already carries it).
         public var learningRateMultiplier: Double
         /// Sub-batches that batch norm computes statistics over (1: plain batch norm).
         public var batchNormSplits: Int
@@ -26,11 +28,27 @@ public struct ClipShapePlan: Sendable, Equatable {
     public init(_ configuration: TrainingConfiguration) {
         self.configuration = configuration
         schedule = configuration.multigrid.map { mode in
-            // A cosine baseline is one LR stage: the long cycle runs once over the whole run, ending at
-            // the full shape.
-            MultigridSchedule(frames: configuration.frames, crop: configuration.crop, steps: [0, configuration.epochs],
+            // Each LR stage of the baseline gets a whole long cycle; a cosine baseline is one stage, so
+            // its long cycle runs once over the whole run, ending at the full shape.
+            MultigridSchedule(frames: configuration.frames, crop: configuration.crop,
+                              steps: [0] + (configuration.learningRateSteps ?? [configuration.epochs]),
                               maxEpoch: configuration.epochs, longCycle: mode.longCycle, shortCycle: mode.shortCycle)
         }
+    }
+
+    /// Whether the learning-rate schedule itself carries the long-cycle batch multipliers: the stepwise
+    /// policy under multigrid takes the multigrid schedule's relative rates, as PySlowFast rewrites
+    /// `SOLVER.LRS`. Under cosine each iteration scales the rate by its multiplier instead.
+    private var stepsCarryMultipliers: Bool { schedule != nil && configuration.learningRateSteps != nil }
+
+    /// The learning rate over the run (before any per-iteration multiplier).
+    public var learningRateSchedule: LearningRateSchedule {
+        let c = configuration
+        guard let schedule, stepsCarryMultipliers else { return c.learningRateSchedule(epochs: epochs) }
+        return LearningRateSchedule(
+            baseRate: c.learningRate,
+            policy: .stepsWithRelativeRates(steps: schedule.lrSteps.map(Double.init), relativeRates: schedule.relativeRates),
+            warmupEpochs: c.warmupEpochs, warmupStartRate: c.warmupStartRate)
     }
 
     /// Epochs of the run (1.5x the baseline's with a long cycle, as the paper trains).
@@ -74,7 +92,7 @@ public struct ClipShapePlan: Sendable, Equatable {
         return Iteration(
             frames: shape.frames, crop: shape.crop, batchSize: c.batchSize * shape.batchMultiplier,
             jitter: low...max(low, c.jitter[1]), samplingRates: c.samplingRate...longest,
-            learningRateMultiplier: Double(stage.shape.batchMultiplier),
+            learningRateMultiplier: stepsCarryMultipliers ? 1 : Double(stage.shape.batchMultiplier),
             batchNormSplits: MultigridSchedule.batchNormSplits(batchSize: longCycleBatch, bnBaseSize: c.batchNormBaseSize))
     }
 }

@@ -56,6 +56,7 @@ public final class Trainer: TrainingTask {
 
     /// Total epochs of the run.
     public var epochs: Int { shapes.epochs }
+    public var learningRateSchedule: LearningRateSchedule { shapes.learningRateSchedule }
 
     /// Trains to the last epoch (see `TrainingLoop`). A folder holding checkpoints of the same run is
     /// resumed from its newest; one holding a different run is refused. `resume` only asks for that

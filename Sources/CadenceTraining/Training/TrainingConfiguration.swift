@@ -1,3 +1,4 @@
+import CadenceNN
 import Foundation
 
 /// Every option that decides what a training run computes. It is saved in `RUN/run.json`; a run
@@ -24,6 +25,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var warmupEpochs: Double
     public var warmupStartRate: Double
     public var cosineEndRate: Double
+    /// Epochs at which the learning rate drops tenfold (PySlowFast's `steps_with_relative_lrs` with
+    /// relative rates `0.1^i`), or nil for the cosine policy.
+    public var learningRateSteps: [Int]?
     /// SGD weight decay; batch-norm parameters get none.
     public var weightDecay: Double
     public var momentum: Double
@@ -52,7 +56,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         case clipGradientNorm = "clip_gradient_norm", validationTemporalViews = "validation_temporal_views"
         case validationSpatialViews = "validation_spatial_views", checkpointEvery = "checkpoint_every", seed
         case multigrid, batchNormBaseSize = "batch_norm_base_size", preciseBatchNormBatches = "precise_batch_norm_batches"
-        case fineTuneFrom = "fine_tune_from"
+        case fineTuneFrom = "fine_tune_from", learningRateSteps = "lr_steps"
     }
 
     /// The defaults for `preset`: its clip shape and crops, PySlowFast's X3D recipe scaled down to a
@@ -71,6 +75,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         warmupEpochs = 0
         warmupStartRate = 0.01
         cosineEndRate = 0
+        learningRateSteps = nil
         weightDecay = 5e-5
         momentum = 0.9
         labelSmoothing = 0
@@ -111,6 +116,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(batchSize > 0, "batch", "must be positive")
         try check(learningRate > 0, "lr", "must be positive")
         try check(warmupEpochs >= 0, "warmup-epochs", "must not be negative")
+        if let steps = learningRateSteps {
+            try check(!steps.isEmpty && zip(steps, steps.dropFirst()).allSatisfy { $0 < $1 }
+                      && steps[0] > 0 && steps[steps.count - 1] < epochs,
+                      "lr-steps", "must be increasing epochs between 1 and --epochs - 1")
+        }
         try check(weightDecay >= 0, "weight-decay", "must not be negative")
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "label-smoothing", "must be in [0, 1)")
         try check((clipGradientNorm ?? 1) > 0, "clip-grad", "must be positive")
@@ -119,5 +129,20 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(checkpointEvery > 0, "checkpoint-every", "must be positive")
         try check(batchNormBaseSize > 0, "bn-base-size", "must be positive")
         try check(preciseBatchNormBatches >= 0, "precise-bn", "must not be negative")
+    }
+
+    /// The learning rate over `epochs` epochs without multigrid: cosine to `cosineEndRate`, or the
+    /// tenfold steps, after the linear warmup.
+    public func learningRateSchedule(epochs: Int) -> LearningRateSchedule {
+        let policy: LearningRateSchedule.Policy
+        if let steps = learningRateSteps {
+            let starts = [0] + steps
+            policy = .stepsWithRelativeRates(steps: starts.map(Double.init),
+                                             relativeRates: starts.indices.map { pow(0.1, Double($0)) })
+        } else {
+            policy = .cosine(end: cosineEndRate, maxEpoch: Double(epochs), afterWarmup: false)
+        }
+        return LearningRateSchedule(baseRate: learningRate, policy: policy, warmupEpochs: warmupEpochs,
+                                    warmupStartRate: warmupStartRate)
     }
 }

@@ -2,8 +2,8 @@ import CadenceNN
 import Foundation
 
 /// The epochs of a run, whatever its task: creates or resumes the run folder, builds the SGD
-/// optimizer (Nesterov momentum, no weight decay on batch norm) and the cosine schedule with linear
-/// warmup, and after each epoch writes `metrics.jsonl`, `curves.svg` and atomic checkpoints (weights,
+/// optimizer (Nesterov momentum, no weight decay on batch norm), sets the task's learning rate every
+/// iteration, and after each epoch writes `metrics.jsonl`, `curves.svg` and atomic checkpoints (weights,
 /// batch-norm statistics, momentum buffers). Every random choice of a task derives from the seed,
 /// epoch and step, so a resumed run ends with the same weights as an uninterrupted one.
 struct TrainingLoop<Task: TrainingTask> {
@@ -52,11 +52,7 @@ struct TrainingLoop<Task: TrainingTask> {
         }
         try folder.writeRecords(history)
 
-        let schedule = LearningRateSchedule(
-            baseRate: configuration.learningRate,
-            policy: .cosine(end: configuration.cosineEndRate, maxEpoch: Double(epochs), afterWarmup: false),
-            warmupEpochs: configuration.warmupEpochs, warmupStartRate: configuration.warmupStartRate)
-        let steps = StepRunner(optimizer: optimizer, schedule: schedule, configuration: configuration, epochs: epochs,
+        let steps = StepRunner(optimizer: optimizer, schedule: task.learningRateSchedule, configuration: configuration, epochs: epochs,
                                observer: observer)
         observer?.runStarted(epoch: startEpoch, epochs: epochs, resumed: latest != nil)
 

@@ -13,6 +13,8 @@ public protocol TrainingTask: AnyObject {
     var configuration: TrainingConfiguration { get }
     /// Total epochs of the run.
     var epochs: Int { get }
+    /// The learning rate the loop sets before every iteration (warmup included).
+    var learningRateSchedule: LearningRateSchedule { get }
     /// The text of `RUN/run.json`; checkpoints carry it too.
     func runJSON() throws -> String
     /// Whether `saved`, the `run.json` text found in the run folder (at `source`), describes this run.
