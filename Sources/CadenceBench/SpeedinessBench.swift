@@ -6,7 +6,8 @@ import Foundation
 
 /// `cadence-bench speediness`: how well a SpeedNet separates natural speed from 2x on videos it did
 /// not train on (`SpeedinessEvaluation`, the scoring training validates with): a table per video
-/// and, last, one JSON line with the overall accuracy and ROC AUC. bench/run-speediness.sh runs it
+/// (with the AUC of the frame-difference reference beside the network's) and, last, one JSON line
+/// with the overall accuracy and ROC AUC. bench/run-speediness.sh runs it
 /// on the held-out clips of clips/real with the bundled model.
 struct SpeedinessBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,17 +44,19 @@ struct SpeedinessBench: ParsableCommand {
         }
         func auc(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
         let width = max(5, result.videos.map(\.path.count).max() ?? 0)
-        print("VIDEO".padding(toLength: width, withPad: " ", startingAt: 0) + "  P@1 mean  P@2 mean    AUC")
+        // The last column is the AUC of the model-free rule "more frame difference means sped up".
+        print("VIDEO".padding(toLength: width, withPad: " ", startingAt: 0) + "  P@1 mean  P@2 mean    AUC  diff AUC")
         for video in result.videos {
             print(video.path.padding(toLength: width, withPad: " ", startingAt: 0)
                   + "  " + mean(video.normal).leftPadded(8) + "  " + mean(video.spedUp).leftPadded(8)
-                  + "  " + auc(video.auc).leftPadded(5))
+                  + "  " + auc(video.auc).leftPadded(5) + "  " + auc(video.motionAUC).leftPadded(8))
         }
         for skipped in result.skipped { print("skipped \(skipped.path): \(skipped.reason)") }
         let record: [String: Any] = [
             "videos": result.videos.count, "windows_per_speed": views,
             "accuracy": (result.accuracy * 10).rounded() / 10,
             "auc": result.auc.map { ($0 * 1000).rounded() / 1000 } ?? NSNull(),
+            "frame_difference_auc": result.motionAUC.map { ($0 * 1000).rounded() / 1000 } ?? NSNull(),
         ]
         let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

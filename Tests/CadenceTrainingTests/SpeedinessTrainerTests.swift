@@ -60,6 +60,12 @@ import Testing
         #expect(ROCAUC.area(positives: [], negatives: [0.3]) == nil)
     }
 
+    @Test func frameDifferenceReferenceScoresEachClip() throws {
+        // Two clips of three 1x1x2 frames: steps of 1 then 2 (mean 1.5), and a still clip (0).
+        let clips = try Tensor(shape: [2, 3, 1, 1, 2], values: [0, 0, 1, -1, 3, 1, 5, 5, 5, 5, 5, 5])
+        #expect(SpeedinessEvaluation.meanFrameDifference(clips) == [1.5, 0])
+    }
+
     @Test func lossFallsAndTheModelIsASpeedNetWeightsFile() throws {
         let folder = temporaryFolder("speed-learn")
         defer { try? FileManager.default.removeItem(atPath: folder) }

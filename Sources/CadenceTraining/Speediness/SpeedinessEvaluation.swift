@@ -6,7 +6,10 @@ import Foundation
 /// How well a SpeedNet tells natural speed from 2x on videos: `views` evenly spread windows of each
 /// video re-timed at 1x and at 2x (no jitter), centre-cropped square at the network's input size,
 /// scored by accuracy (P(sped up) >= 0.5 means sped up) and ROC AUC, over all windows and per video.
-/// Training validates with it every epoch; `cadence-bench speediness` runs it on held-out clips.
+/// Each window also gets a model-free reference score, its mean absolute difference between
+/// consecutive frames ("more motion means sped up"), so the network's AUC can be read against the
+/// AUC of that rule. Training validates with it every epoch; `cadence-bench speediness` runs it on
+/// held-out clips.
 public struct SpeedinessEvaluation: Sendable {
     /// The factors compared: natural speed and twice as fast.
     public static let factors: (normal: Double, spedUp: Double) = (1, 2)
@@ -40,7 +43,11 @@ public struct SpeedinessEvaluation: Sendable {
         /// P(sped up) of each window at 1x and at 2x.
         public var normal: [Double] = []
         public var spedUp: [Double] = []
+        /// Mean absolute frame difference of each window at 1x and at 2x (the reference score).
+        public var normalMotion: [Double] = []
+        public var spedUpMotion: [Double] = []
         public var auc: Double? { ROCAUC.area(positives: spedUp, negatives: normal) }
+        public var motionAUC: Double? { ROCAUC.area(positives: spedUpMotion, negatives: normalMotion) }
     }
 
     public struct Result: Sendable {
@@ -55,6 +62,10 @@ public struct SpeedinessEvaluation: Sendable {
             return 100 * Double(right) / Double(max(normal.count + spedUp.count, 1))
         }
         public var auc: Double? { ROCAUC.area(positives: spedUp, negatives: normal) }
+        /// ROC AUC of the frame-difference reference over all windows.
+        public var motionAUC: Double? {
+            ROCAUC.area(positives: videos.flatMap(\.spedUpMotion), negatives: videos.flatMap(\.normalMotion))
+        }
     }
 
     /// Per video, `views` windows at 1x then as many at 2x, `batchSize` per batch.
@@ -88,6 +99,7 @@ public struct SpeedinessEvaluation: Sendable {
         var done = 0
         while let batch = try source.next() {
             let logits = try folded.forward(clip: batch.clips).toArray()
+            let motion = Self.meanFrameDifference(batch.clips)
             let plan = planned[done]
             for (row, request) in batch.requests.enumerated() {
                 // A window taken from a replacement video does not score the planned one.
@@ -96,8 +108,10 @@ public struct SpeedinessEvaluation: Sendable {
                 let probability = 1 / (1 + Foundation.exp(-Double(logits[row])))
                 if factor == Self.factors.normal {
                     scores[request.video].normal.append(probability)
+                    scores[request.video].normalMotion.append(motion[row])
                 } else {
                     scores[request.video].spedUp.append(probability)
+                    scores[request.video].spedUpMotion.append(motion[row])
                 }
             }
             done += 1
@@ -106,5 +120,20 @@ public struct SpeedinessEvaluation: Sendable {
         let skipped = source.skipped
         let failed = Set(skipped.map(\.path))
         return Result(videos: scores.filter { !failed.contains($0.path) }, skipped: skipped)
+    }
+
+    /// Per clip of `clips` (`[N, T, H, W, C]`), the mean absolute difference between consecutive frames.
+    static func meanFrameDifference(_ clips: Tensor) -> [Double] {
+        let shape = clips.shape, values = clips.toArray()
+        let (n, t) = (shape[0], shape[1]), frame = shape[2] * shape[3] * shape[4]
+        guard t > 1 else { return Array(repeating: 0, count: n) }
+        return (0..<n).map { clip in
+            var sum: Float = 0
+            for f in 1..<t {
+                let current = (clip * t + f) * frame, previous = current - frame
+                for k in 0..<frame { sum += abs(values[current + k] - values[previous + k]) }
+            }
+            return Double(sum) / Double((t - 1) * frame)
+        }
     }
 }
