@@ -124,16 +124,19 @@ public struct SpeedinessEvaluation: Sendable {
 
     /// Per clip of `clips` (`[N, T, H, W, C]`), the mean absolute difference between consecutive frames.
     static func meanFrameDifference(_ clips: Tensor) -> [Double] {
-        let shape = clips.shape, values = clips.toArray()
+        let shape = clips.shape
         let (n, t) = (shape[0], shape[1]), frame = shape[2] * shape[3] * shape[4]
         guard t > 1 else { return Array(repeating: 0, count: n) }
-        return (0..<n).map { clip in
-            var sum: Float = 0
-            for f in 1..<t {
-                let current = (clip * t + f) * frame, previous = current - frame
-                for k in 0..<frame { sum += abs(values[current + k] - values[previous + k]) }
+        // Read in place: training validation scores every batch, so no copy of the clips.
+        return clips.withUnsafeBufferPointer { values in
+            (0..<n).map { clip in
+                var sum: Float = 0
+                for f in 1..<t {
+                    let current = (clip * t + f) * frame, previous = current - frame
+                    for k in 0..<frame { sum += abs(values[current + k] - values[previous + k]) }
+                }
+                return Double(sum) / Double((t - 1) * frame)
             }
-            return Double(sum) / Double((t - 1) * frame)
         }
     }
 }
