@@ -33,7 +33,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
-        .target(name: "CadenceTensor", dependencies: ["CBLAS"], swiftSettings: kernelFlags),
+        // Prefetch and non-temporal store instructions, which Swift cannot emit itself.
+        .target(name: "CKernelSupport"),
+        .target(name: "CadenceTensor", dependencies: ["CBLAS", "CKernelSupport"], swiftSettings: kernelFlags),
         .target(name: "CadenceNN", dependencies: ["CadenceTensor"]),
         .target(name: "CadenceVideo", dependencies: ["CFFmpeg", "CadenceTensor"]),
         .target(name: "CadenceModels", dependencies: ["CadenceNN", "CadenceVideo"]),

@@ -1,11 +1,15 @@
+import CKernelSupport
+
 /// Direct depthwise 3D convolution (`groups == inputChannels == outputChannels`), channels-last.
 ///
 /// Vectorised over channels (`FloatVector`). The forward pass keeps blocks of outputs along W in
 /// registers and loops channels inside each W-block: for 3-tap, unit-stride rows (X3D's convs) 8 or 4
 /// outputs that load each input column once, blocks at the row's ends reading zeros for the padding;
 /// otherwise 4 outputs by 3 vectors with the edge pixels one at a time. Work items are bands of rows
-/// swept over the frames, split over the pool. Weights use the conv layout `[C, kT, kH, kW, 1]` and are
-/// repacked tap-major per call (a few KiB). Channel counts below one vector take a scalar path.
+/// swept over the frames, split over the pool; each row prefetches the input rows the next one reads
+/// first, and large outputs leave through a row buffer with non-temporal stores. Weights use
+/// the conv layout `[C, kT, kH, kW, 1]` and are repacked tap-major per call (a few KiB). Channel counts
+/// below one vector take a scalar path.
 /// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
 /// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
 /// here; these entry points assume it.
@@ -62,13 +66,24 @@ enum DepthwiseConv3d {
         let threads = Parallel.threadCount, wanted = 4 * threads
         if g.batch * bands < wanted { bands = min(oH, (wanted + g.batch - 1) / g.batch) }
         let frameRuns = min(oT, max(1, (wanted + g.batch * bands - 1) / (g.batch * bands)))
+        // Large outputs go out through a row buffer with non-temporal stores: ordinary stores read
+        // every output line from memory first and evict the input rows the band keeps in L2.
+        let streamsOutput = plan != nil && g.outputCount * MemoryLayout<Float>.size >= streamingBytes
         Parallel.forEach(g.batch * bands * frameRuns) { item in
             let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
             let hoStart = oH * band / bands, hoEnd = oH * (band + 1) / bands
+            let toStart = oT * run / frameRuns, toEnd = oT * (run + 1) / frameRuns
             // Input row offsets (pixel index at w = 0) and weight tap offsets of the valid (kt, kh).
             let rows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * kT * kH)
             defer { rows.deallocate() }
-            for to in (oT * run / frameRuns)..<(oT * (run + 1) / frameRuns) { for ho in hoStart..<hoEnd {
+            var prefetch = InputRowPrefetch(input: input, rowFloats: iW * c, outputs: oW, capacity: kH)
+            defer { prefetch.deallocate() }
+            let rowBuffer = streamsOutput ? UnsafeMutablePointer<Float>.allocate(capacity: oW * c) : nil
+            defer {
+                rowBuffer?.deallocate()
+                cadence_store_fence()
+            }
+            for to in toStart..<toEnd { for ho in hoStart..<hoEnd {
                 var count = 0
                 for kt in 0..<kT {
                     let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
@@ -81,12 +96,31 @@ enum DepthwiseConv3d {
                         count += 1
                     }
                 }
-                let out = output + (((n * oT + to) * oH) + ho) * oW * c
+                // The rows the next output row is first to read: the band's earlier frames are in L2,
+                // but the newest frame's rows come from memory, and the hardware prefetcher does not
+                // follow nine interleaved row streams. Their lines are requested while this row runs.
+                prefetch.reset()
+                let nextStartsFrame = ho + 1 == hoEnd
+                let nextFrame = nextStartsFrame ? to + 1 : to, nextRow = nextStartsFrame ? hoStart : ho + 1
+                let newestFrame = nextFrame * g.stride.t - g.padding.t + (kT - 1) * g.dilation.t
+                if nextFrame < toEnd, newestFrame >= 0, newestFrame < iT {
+                    for kh in (nextStartsFrame ? 0 : kH - 1)..<kH {
+                        let hi = nextRow * g.stride.h - g.padding.h + kh * g.dilation.h
+                        guard hi >= 0, hi < iH else { continue }
+                        prefetch.add(row: (n * iT + newestFrame) * iH + hi)
+                    }
+                }
+                let destination = output + (((n * oT + to) * oH) + ho) * oW * c
+                let out = rowBuffer ?? destination
+                func finishRow() {
+                    activation.apply(out, count: oW * c)
+                    if let rowBuffer { cadence_stream_floats(destination, rowBuffer, oW * c) }
+                }
                 guard let plan else {
                     for wo in 0..<oW {
                         scalarPixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, out: out + wo * c)
                     }
-                    activation.apply(out, count: oW * c)
+                    finishRow()
                     continue
                 }
                 if sweepsPaddedRows {
@@ -94,6 +128,7 @@ enum DepthwiseConv3d {
                     // end (recomputing a few outputs). Blocks at either end read zeros for the padding.
                     let pads = pW == 1
                     func block8(_ wo: Int) {
+                        prefetch.advance(through: wo + 2 * block)
                         let left = pads && wo == 0, right = pads && wo + 2 * block == oW
                         for c0 in plan.pairs {
                             rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
@@ -107,6 +142,7 @@ enum DepthwiseConv3d {
                         }
                     }
                     func block4(_ wo: Int) {
+                        prefetch.advance(through: wo + block)
                         let left = pads && wo == 0, right = pads && wo + block == oW
                         for c0 in plan.pairs {
                             rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
@@ -121,7 +157,7 @@ enum DepthwiseConv3d {
                     while wo + 2 * block <= oW { block8(wo); wo += 2 * block }
                     if wo + block <= oW { block4(wo); wo += block }
                     if wo < oW { block4(oW - block) }
-                    activation.apply(out, count: oW * c)
+                    finishRow()
                     continue
                 }
                 for wo in 0..<interiorLo {
@@ -136,15 +172,22 @@ enum DepthwiseConv3d {
                         interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
                     }
                     wo += block
+                    prefetch.advance(through: wo)
                 }
                 while wo < oW {
                     edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                     wo += 1
                 }
-                activation.apply(out, count: oW * c)
+                prefetch.advance(through: oW)
+                finishRow()
             } }
         }
     }
+
+    /// Outputs of at least this many bytes are streamed past the caches (see `forward`). Smaller ones
+    /// stay in the L3 for the next layer: streaming X3D's res4 output (C216 16x14x14, 2.7 MB) made
+    /// the 2-thread forward about 20% slower, while the res3 (5.4 MB) and res2 (10.8 MB) ones gained.
+    static let streamingBytes = 4 << 20
 
     /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by
     /// constant offsets) and the single vectors left over, including the overlapping last one.

@@ -173,6 +173,25 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         }
     }
 
+    @Test(arguments: [
+        // Rows swept in register blocks (8s, a 4, and an overlapping 4), then stride 2 (edge pixels
+        // and interior blocks); both outputs just over the streaming threshold.
+        ConvCase(name: "depthwise C=20 streamed rows", input: Dims3(3, 160, 110), cIn: 20, cOut: 20, groups: 20),
+        ConvCase(name: "depthwise C=12 streamed stride 2", input: Dims3(5, 161, 487), cIn: 12, cOut: 12,
+                 stride: Dims3(1, 2, 2), groups: 12),
+    ])
+    func depthwiseStreamsLargeOutputsThroughARowBuffer(_ c: ConvCase) throws {
+        let g = try c.geometry()
+        #expect(g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes)
+        var rng = SeededRandom(seed: 9)
+        let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
+        let y = makeOutput(g.outputCount) {
+            Conv3d.forward(g, input: x, weights: w, bias: bias, activation: .relu, output: $0)
+        }
+        let expected = Reference.convForward(g, x, w, bias).map { max($0, 0) }
+        #expect(maxRelativeError(y, expected) < 1e-5)
+    }
+
     @Test func largeTileCountsRunAcrossThreads() throws {
         // Several tiles per worker, so workers take slices more than once.
         let g = try Conv3dGeometry(batch: 1, input: Dims3(6, 24, 24), inputChannels: 3, outputChannels: 2,

@@ -1,0 +1,39 @@
+#ifndef CADENCE_KERNEL_SUPPORT_H
+#define CADENCE_KERNEL_SUPPORT_H
+
+// Cache-control instructions for Cadence's kernels, which Swift has no way to emit itself. Each is
+// static inline, so Swift call sites compile to the single instruction.
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/// Asks the CPU to start loading the cache line holding `address` into all cache levels, without
+/// waiting for it.
+static inline void cadence_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
+#if defined(__x86_64__)
+/// Copies `count` floats, storing to `destination` with non-temporal stores wherever it is 32-byte
+/// aligned: the lines go to memory without first being read into the cache, and evict nothing.
+/// Pair with `cadence_store_fence` before other threads read the destination.
+__attribute__((target("avx")))
+static inline void cadence_stream_floats(float *destination, const float *source, long count) {
+    long i = 0;
+    while (i < count && (((uintptr_t)(destination + i)) & 31) != 0) { destination[i] = source[i]; i++; }
+    for (; i + 8 <= count; i += 8) { _mm256_stream_ps(destination + i, _mm256_loadu_ps(source + i)); }
+    for (; i < count; i++) { destination[i] = source[i]; }
+}
+
+/// Makes earlier non-temporal stores visible before any later store (they are weakly ordered).
+static inline void cadence_store_fence(void) { _mm_sfence(); }
+#else
+static inline void cadence_stream_floats(float *destination, const float *source, long count) {
+    memcpy(destination, source, (size_t)count * sizeof(float));
+}
+
+static inline void cadence_store_fence(void) {}
+#endif
+
+#endif
