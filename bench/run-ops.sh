@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Kernel benchmark: PyTorch (bench/ops_reference.py) and Cadence (cadence-bench ops) on the same shapes,
 # 1 and 2 threads, run back to back so both see the same machine state.
+#   ROUNDS=N  repeats the whole comparison N times (default 1): on a shared machine the rounds show how
+#             far the ratios move with the host's load.
+#   ONLY=TEXT keeps only the rows whose name contains TEXT (for example ONLY=dw3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 BENCH=${BENCH:-.build/release/cadence-bench}
+ROUNDS=${ROUNDS:-1}
+FILTER=()
+[ -n "${ONLY:-}" ] && FILTER=(--only "$ONLY")
 mkdir -p bench/out
-for threads in 1 2; do
-    "$PYTHON" bench/ops_reference.py --threads "$threads" > "bench/out/ops-torch-$threads.jsonl"
-    OMP_NUM_THREADS=$threads "$BENCH" ops --threads "$threads" --reference "bench/out/ops-torch-$threads.jsonl"
-    echo
+for round in $(seq "$ROUNDS"); do
+    [ "$ROUNDS" -gt 1 ] && echo "Round $round of $ROUNDS" && echo
+    for threads in 1 2; do
+        "$PYTHON" bench/ops_reference.py --threads "$threads" "${FILTER[@]}" > "bench/out/ops-torch-$threads.jsonl"
+        OMP_NUM_THREADS=$threads "$BENCH" ops --threads "$threads" "${FILTER[@]}" \
+            --reference "bench/out/ops-torch-$threads.jsonl"
+        echo
+    done
 done

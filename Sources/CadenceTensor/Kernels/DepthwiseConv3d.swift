@@ -76,7 +76,11 @@ enum DepthwiseConv3d {
             // Input row offsets (pixel index at w = 0) and weight tap offsets of the valid (kt, kh).
             let rows = UnsafeMutablePointer<Int>.allocate(capacity: 2 * kT * kH)
             defer { rows.deallocate() }
-            var prefetch = InputRowPrefetch(input: input, rowFloats: iW * c, outputs: oW, capacity: kH)
+            // Prefetch progress is counted in eighths of an output, so that the sweep can request lines
+            // between channel groups, a few at a time: a whole block's lines at once (27 for X3D's res2)
+            // made the row 3-22% slower at 1 thread (no difference at 2).
+            let eighths = 8
+            var prefetch = InputRowPrefetch(input: input, rowFloats: iW * c, outputs: eighths * oW, capacity: kH)
             defer { prefetch.deallocate() }
             let rowBuffer = streamsOutput ? UnsafeMutablePointer<Float>.allocate(capacity: oW * c) : nil
             defer {
@@ -127,22 +131,24 @@ enum DepthwiseConv3d {
                     // Blocks of 8, then of 4; a last partial block is moved back to end at the row's
                     // end (recomputing a few outputs). Blocks at either end read zeros for the padding.
                     let pads = pW == 1
+                    let groups = plan.pairs.count + plan.pairSingles.count
                     func block8(_ wo: Int) {
-                        prefetch.advance(through: wo + 2 * block)
                         let left = pads && wo == 0, right = pads && wo + 2 * block == oW
-                        for c0 in plan.pairs {
+                        for (i, c0) in plan.pairs.enumerated() {
+                            prefetch.advance(through: eighths * wo + eighths * 2 * block * (i + 1) / groups)
                             rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
                                            leftPad: left, rightPad: false, out: out)
                             rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo + block, c0: c0, g: g,
                                            leftPad: false, rightPad: right, out: out)
                         }
+                        prefetch.advance(through: eighths * (wo + 2 * block))
                         for c0 in plan.pairSingles {
                             rowReuseBlock(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, width: 8, g: g,
                                            leftPad: left, rightPad: right, out: out)
                         }
                     }
                     func block4(_ wo: Int) {
-                        prefetch.advance(through: wo + block)
+                        prefetch.advance(through: eighths * (wo + block))
                         let left = pads && wo == 0, right = pads && wo + block == oW
                         for c0 in plan.pairs {
                             rowReuseBlock2(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g,
@@ -172,22 +178,23 @@ enum DepthwiseConv3d {
                         interiorBlock1(input, wk, biasOrZero, rows, count, wo: wo, c0: c0, g: g, out: out)
                     }
                     wo += block
-                    prefetch.advance(through: wo)
+                    prefetch.advance(through: eighths * wo)
                 }
                 while wo < oW {
                     edgePixel(input, wk, biasOrZero, rows, count, wo: wo, g: g, plan: plan, out: out + wo * c)
                     wo += 1
                 }
-                prefetch.advance(through: oW)
+                prefetch.advance(through: eighths * oW)
                 finishRow()
             } }
         }
     }
 
-    /// Outputs of at least this many bytes are streamed past the caches (see `forward`). Smaller ones
-    /// stay in the L3 for the next layer: streaming X3D's res4 output (C216 16x14x14, 2.7 MB) made
-    /// the 2-thread forward about 20% slower, while the res3 (5.4 MB) and res2 (10.8 MB) ones gained.
-    static let streamingBytes = 4 << 20
+    /// Outputs of at least this many bytes are streamed past the caches (see `forward`); smaller ones
+    /// fit the L2 of the core that wrote them, where the next layer finds them. All of X3D-M's
+    /// depthwise outputs (10.8 MB in res2 to 1.4 MB in res5) stream; with the row prefetch, its
+    /// forward at 1 thread got about 8% faster (median of 8 alternating runs).
+    static let streamingBytes = 1 << 20
 
     /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by
     /// constant offsets) and the single vectors left over, including the overlapping last one.
