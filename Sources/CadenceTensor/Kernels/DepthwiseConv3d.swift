@@ -107,10 +107,11 @@ enum DepthwiseConv3d {
                 let nextStartsFrame = ho + 1 == hoEnd
                 let nextFrame = nextStartsFrame ? to + 1 : to, nextRow = nextStartsFrame ? hoStart : ho + 1
                 let newestFrame = nextFrame * g.stride.t - g.padding.t + (kT - 1) * g.dilation.t
+                let lastRowRead = ho * g.stride.h - g.padding.h + (kH - 1) * g.dilation.h
                 if nextFrame < toEnd, newestFrame >= 0, newestFrame < iT {
-                    for kh in (nextStartsFrame ? 0 : kH - 1)..<kH {
+                    for kh in 0..<kH {
                         let hi = nextRow * g.stride.h - g.padding.h + kh * g.dilation.h
-                        guard hi >= 0, hi < iH else { continue }
+                        guard hi >= 0, hi < iH, nextStartsFrame || hi > lastRowRead else { continue }
                         prefetch.add(row: (n * iT + newestFrame) * iH + hi)
                     }
                 }
