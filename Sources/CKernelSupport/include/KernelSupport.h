@@ -1,8 +1,8 @@
 #ifndef CADENCE_KERNEL_SUPPORT_H
 #define CADENCE_KERNEL_SUPPORT_H
 
-// Cache-control instructions for Cadence's kernels, which Swift has no way to emit itself. Each is
-// static inline, so Swift call sites compile to the single instruction.
+// Cache-control instructions for Cadence's kernels, which Swift has no way to emit itself. All are
+// static inline, so they compile into the Swift call sites (no call per prefetch).
 
 #include <stdint.h>
 #include <string.h>
