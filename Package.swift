@@ -33,7 +33,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
-        // Prefetch and non-temporal store instructions, which Swift cannot emit itself.
+        // Prefetch and non-temporal store instructions, which Swift cannot emit itself, and the
+        // depthwise kernel that needs exact control of the 16 vector registers (DepthwisePackedBand.h).
         .target(name: "CKernelSupport"),
         .target(name: "CadenceTensor", dependencies: ["CBLAS", "CKernelSupport"], swiftSettings: kernelFlags),
         .target(name: "CadenceNN", dependencies: ["CadenceTensor"]),

@@ -10,6 +10,8 @@ import CKernelSupport
 /// first, and large outputs leave through a row buffer with non-temporal stores. Weights use
 /// the conv layout `[C, kT, kH, kW, 1]` and are repacked tap-major per call (a few KiB). Channel counts
 /// below one vector take a scalar path.
+/// On x86-64, X3D's own geometry (3x3x3, stride 1, padding 1, rows of 8 or more) goes to
+/// `DepthwisePackedBand` instead, which copies the input channel-blocked first.
 /// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
 /// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
 /// here; these entry points assume it.
@@ -33,6 +35,13 @@ enum DepthwiseConv3d {
         bias: UnsafePointer<Float>? = nil, activation: Activation = .identity,
         output: UnsafeMutablePointer<Float>
     ) {
+        #if arch(x86_64)
+        if DepthwisePackedBand.handles(g) {
+            DepthwisePackedBand.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                        output: output)
+            return
+        }
+        #endif
         let c = g.inputChannels
         let packed = tapMajor(g, weights)
         defer { packed.free() }

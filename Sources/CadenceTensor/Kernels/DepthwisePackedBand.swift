@@ -1,0 +1,132 @@
+import CKernelSupport
+
+/// X3D's depthwise conv forward (3x3x3, stride 1, padding 1) on x86-64: bands of output rows swept over
+/// the frames, each input frame's rows for the band copied once, channel-blocked, and read by the three
+/// output frames that use it (`DepthwisePackedBand.h` says why).
+///
+/// Rows narrower than 8 outputs stay with `DepthwiseConv3d`'s own sweep: here they would run in 4-wide
+/// blocks of one channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25%
+/// slower than with the sweep's blocks of two vectors. Channels fewer than one vector have no block.
+enum DepthwisePackedBand {
+    static func handles(_ g: Conv3dGeometry) -> Bool {
+        #if arch(x86_64)
+        let one = Dims3(all: 1)
+        return g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one && g.dilation == one
+            && g.inputChannels >= vectorWidth && g.output.w >= 8
+        #else
+        return false
+        #endif
+    }
+
+    #if arch(x86_64)
+    /// L2 bytes for a band's three packed input frames (the L2 here is 512 KiB per core; the output
+    /// rows and other data take the rest).
+    static let ringBytes = 288 * 1024
+
+    /// Bands of output rows per clip and runs of frames per band: bands no taller than `rowsFitting`,
+    /// enough work items for every thread (4 per thread, as in `DepthwiseConv3d.forward`; as many as
+    /// there can be when a clip is too small for that), and of those splits the one that copies the
+    /// fewest input rows: a band of `r` rows over a run of `f` frames packs `r + 2` rows of `f + 2`
+    /// frames.
+    static func split(_ g: Conv3dGeometry, rowsFitting: Int) -> (bands: Int, frameRuns: Int) {
+        let oT = g.output.t, oH = g.output.h
+        let wanted = min(4 * Parallel.threadCount, g.batch * oH * oT)
+        var best = (bands: oH, frameRuns: oT, copies: Double.infinity)
+        for bands in 1...oH where (oH + bands - 1) / bands <= rowsFitting || bands == oH {
+            // The fewest runs that give enough items: more only copy more.
+            let runs = min(oT, max(1, (wanted + g.batch * bands - 1) / (g.batch * bands)))
+            guard g.batch * bands * runs >= wanted else { continue }
+            let rows = Double(oH) / Double(bands), frames = Double(oT) / Double(runs)
+            let copies = (rows + 2) * (frames + 2) / (rows * frames)
+            if copies < best.copies { best = (bands, runs, copies) }
+        }
+        return (best.bands, best.frameRuns)
+    }
+
+    /// `output = act(depthwise(input) + bias)` for a geometry `handles` accepts; `weights` in the conv
+    /// layout `[C, 3, 3, 3, 1]`.
+    static func forward(
+        _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
+    ) {
+        let c = g.inputChannels, blocks = cadence_depthwise_channel_blocks(c)
+        let oT = g.output.t, oH = g.output.h, oW = g.output.w
+        let frameFloats = oH * oW * c
+        // Weights as [block][tap][8]: one aligned load per tap and channel block.
+        let packedWeights = Scratch(blocks * 27 * vectorWidth)
+        defer { packedWeights.free() }
+        for b in 0..<blocks {
+            let c0 = min(b * vectorWidth, c - vectorWidth)
+            for k in 0..<27 {
+                for lane in 0..<vectorWidth {
+                    packedWeights.pointer[(b * 27 + k) * vectorWidth + lane] = weights[(c0 + lane) * 27 + k]
+                }
+            }
+        }
+        let zeroBias = Scratch(c, zeroed: true)
+        defer { zeroBias.free() }
+        let biasOrZero = bias ?? UnsafePointer(zeroBias.pointer)
+
+        let packedRowFloats = blocks * (oW + 2) * vectorWidth
+        let rowsFitting = ringBytes / (3 * packedRowFloats * MemoryLayout<Float>.size) - 2
+        let (bands, frameRuns) = split(g, rowsFitting: max(1, rowsFitting))
+        let streamsOutput = g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes
+        // Each worker keeps its ring of three packed frames (and two output buffers) across the bands it
+        // takes; bands are handed out as workers ask, so one slowed by another process does fewer.
+        // Frames outside the clip read a shared all-zero slot.
+        let items = g.batch * bands * frameRuns
+        let maxRows = (oH + bands - 1) / bands
+        let maxSlotFloats = (maxRows + 2) * packedRowFloats
+        let workers = KernelThreads.workers(items)
+        let rings = Scratch.perWorker(workers, 3 * maxSlotFloats)
+        let zeroFrame = Scratch(maxSlotFloats, zeroed: true)
+        let zeroSlot = UnsafePointer(zeroFrame.pointer)
+        let rowBuffers = streamsOutput ? Scratch.perWorker(workers, 2 * maxRows * oW * c) : []
+        defer {
+            for ring in rings { ring.free() }
+            zeroFrame.free()
+            for buffer in rowBuffers { buffer.free() }
+        }
+        KernelThreads.forEachSlice(items) { worker, slice in for item in slice {
+            let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
+            let h0 = oH * band / bands, rows = oH * (band + 1) / bands - h0
+            let toStart = oT * run / frameRuns, toEnd = oT * (run + 1) / frameRuns
+            let slotFloats = (rows + 2) * packedRowFloats
+            let ring = rings[worker].pointer
+            defer { cadence_store_fence() }
+            let prefetchRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: rows + 2)
+            defer { prefetchRows.deallocate() }
+            let clip = input + n * oT * frameFloats
+            func slot(_ t: Int) -> UnsafeMutablePointer<Float> { ring + t % 3 * slotFloats }
+            func packed(_ t: Int) -> UnsafePointer<Float> { t >= 0 && t < oT ? UnsafePointer(slot(t)) : zeroSlot }
+            func pack(_ t: Int) {
+                guard t >= 0, t < oT else { return }
+                cadence_depthwise_pack(slot(t), clip + t * frameFloats, h0 - 1, rows + 2, oH, oW, c)
+            }
+            pack(toStart - 1)
+            pack(toStart)
+            // Each frame's output rows leave while the next frame computes (two buffers in turn).
+            var pending: (destination: UnsafeMutablePointer<Float>, source: UnsafePointer<Float>, count: Int)?
+            for t in toStart..<toEnd {
+                pack(t + 1)
+                // The rows the next frame's copy reads come from memory while this frame computes.
+                var prefetchCount = 0
+                if t + 2 < oT && t + 1 < toEnd {
+                    for h in max(0, h0 - 1)..<min(oH, h0 + rows + 1) {
+                        prefetchRows[prefetchCount] = clip + (t + 2) * frameFloats + h * oW * c
+                        prefetchCount += 1
+                    }
+                }
+                let destination = output + (n * oT + t) * frameFloats + h0 * oW * c
+                let out = streamsOutput ? rowBuffers[worker].pointer + t % 2 * maxRows * oW * c : destination
+                cadence_depthwise_band(
+                    packed(t - 1), packed(t), packed(t + 1), rows, oW, c, packedWeights.pointer, biasOrZero, out,
+                    prefetchRows, prefetchCount, oW * c, pending?.destination, pending?.source, pending?.count ?? 0)
+                activation.apply(out, count: rows * oW * c)
+                if streamsOutput { pending = (destination, UnsafePointer(out), rows * oW * c) }
+            }
+            if let pending { cadence_stream_floats(pending.destination, pending.source, pending.count) }
+        } }
+    }
+    #endif
+}
