@@ -16,6 +16,10 @@ static inline long block_start(long block, long channels) {
 
 long cadence_depthwise_channel_blocks(long channels) { return (channels + 7) / 8; }
 
+int cadence_depthwise_packed_supported(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
 __attribute__((target("avx2")))
 void cadence_depthwise_pack(float *packed, const float *frame, long firstRow, long rows, long height,
                             long width, long channels) {

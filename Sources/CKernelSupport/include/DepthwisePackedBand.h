@@ -16,6 +16,10 @@
 // 12-wide block needs all 16 vector registers without spills, which Swift's SIMD types did not give.
 
 #if defined(__x86_64__)
+/// Whether this CPU has the AVX2 and FMA instructions the kernel uses (the Swift side may be built for an
+/// older x86-64 level with CADENCE_TARGET_CPU).
+int cadence_depthwise_packed_supported(void);
+
 /// Channel blocks of 8 for `channels` (the last block overlaps the one before when `channels` is not a
 /// multiple of 8).
 long cadence_depthwise_channel_blocks(long channels);

@@ -8,17 +8,20 @@ import CKernelSupport
 /// blocks of one channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25%
 /// slower than with the sweep's blocks of two vectors. Channels fewer than one vector have no block.
 enum DepthwisePackedBand {
+    /// Whether `forward` takes this depthwise geometry on this machine.
     static func handles(_ g: Conv3dGeometry) -> Bool {
         #if arch(x86_64)
         let one = Dims3(all: 1)
-        return g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one && g.dilation == one
-            && g.inputChannels >= vectorWidth && g.output.w >= 8
+        return cpuSupported && g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one
+            && g.dilation == one && g.inputChannels >= vectorWidth && g.output.w >= 8
         #else
         return false
         #endif
     }
 
     #if arch(x86_64)
+    static let cpuSupported = cadence_depthwise_packed_supported() != 0
+
     /// L2 bytes for a band's three packed input frames (the L2 here is 512 KiB per core; the output
     /// rows and other data take the rest).
     static let ringBytes = 288 * 1024
