@@ -34,7 +34,9 @@ void cadence_depthwise_pack(float *packed, const float *frame, long firstRow, lo
 /// `-1 ..< rows + 1` around them of the three input frames (zeros outside the clip); `weights` is
 /// `[block][27 taps][8]`; the result is written channels-last to `out` (`[rows][width][channels]`).
 /// While it computes, the first `prefetchFloats` floats of each of the `prefetchCount` rows in
-/// `prefetchRows` are requested from memory.
+/// `prefetchRows` are requested from memory, and `streamFloats` floats (the previous frame's output) are
+/// copied from `streamSource` to `streamDestination` with non-temporal stores; the caller fences before
+/// other threads read them.
 void cadence_depthwise_band(const float *previous, const float *current, const float *next, long rows,
                             long width, long channels, const float *weights, const float *bias, float *out,
                             const float *const *prefetchRows, long prefetchCount, long prefetchFloats,
