@@ -174,8 +174,9 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test(arguments: [
-        // Rows swept in register blocks (8s, a 4, and an overlapping 4), then stride 2 (edge pixels
-        // and interior blocks); both outputs just over the streaming threshold.
+        // X3D's geometry (on x86-64 the packed bands of `DepthwisePackedBand`, elsewhere rows swept in
+        // register blocks), then stride 2 (edge pixels and interior blocks); both outputs just over the
+        // streaming threshold.
         ConvCase(name: "depthwise C=20 streamed rows", input: Dims3(3, 40, 110), cIn: 20, cOut: 20, groups: 20),
         ConvCase(name: "depthwise C=12 streamed stride 2", input: Dims3(5, 81, 243), cIn: 12, cOut: 12,
                  stride: Dims3(1, 2, 2), groups: 12),
