@@ -1,3 +1,5 @@
+import CKernelSupport
+
 /// Pointwise (1x1x1) convs with few input channels, as X3D's expand and project layers are:
 /// `y[p, o] = b[o] + Σ_c x[p, c] * w[o, c]` with a register-blocked kernel instead of BLAS, whose
 /// packing and separate `beta = 0` pass over the output cost more than the few multiply-adds per
@@ -35,6 +37,7 @@ enum PointwiseConv3d {
                 let p0 = t * tile, p1 = min(pixels, p0 + tile)
                 var p = p0
                 while p + 4 <= p1 {
+                    if p + 12 <= pixels { prefetchBlock(input + (p + 8) * cIn, cIn) }
                     let r = residual.map { $0 + p * cOut }
                     for q in 0..<triples {
                         block4x3(input + p * cIn, cIn, wt, b, cOut, vectors.starts[3 * q], vectors.starts[3 * q + 1],
@@ -57,6 +60,19 @@ enum PointwiseConv3d {
                 }
                 activation.apply(output + p0 * cOut, count: (p1 - p0) * cOut)
             }
+        }
+    }
+
+    /// Requests the four input rows of the block two ahead. The input streams from memory (10.8 MB for
+    /// X3D-M's res2 project conv) and four rows of 54 channels span 14 lines, which the hardware
+    /// prefetcher did not bring in time: with them requested here this conv ran 10-25% faster at 1
+    /// thread and 2-20% at 2 (medians of in-process A/B runs); the expand conv (24>54) was unchanged.
+    @inline(__always)
+    static func prefetchBlock(_ x: UnsafePointer<Float>, _ cIn: Int) {
+        var offset = 0
+        while offset < 4 * cIn {
+            cadence_prefetch(x + offset)
+            offset += 16
         }
     }
 
