@@ -6,10 +6,15 @@ layout (faster for some 1x1x1 shapes here), and the faster one (by best run) is 
 compared with PyTorch's best. Backward rows call aten's convolution_backward / batch-norm backward
 directly (data and weight gradients), so no autograd graph is timed.
 
-Usage: ops_reference.py --threads N [--quick]
+With --serve it reads row names from stdin, one per line, and answers each with the row's JSON line:
+`cadence-bench ops --reference-command` drives it that way, so that each row's PyTorch and Cadence
+timings alternate within seconds of each other and meet the same load on a shared machine.
+
+Usage: ops_reference.py --threads N [--only TEXT] [--serve]
 """
 import argparse
 import json
+import sys
 import time
 
 import torch
@@ -99,18 +104,31 @@ def all_rows():
     return rows
 
 
+def timed_row(name, variants):
+    """The row's JSON line, for its fastest memory format (by best run)."""
+    best, median, fmt = sorted(timings_ms(fn) + (fmt,) for fmt, fn in variants.items())[0]
+    return json.dumps({"name": name, "min_ms": best, "ms": median, "format": fmt})
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--only", default="", help="only rows whose name contains this text")
+    parser.add_argument("--serve", action="store_true", help="time the rows named on stdin, one per line")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    for name, variants in all_rows():
-        if args.only not in name:
-            continue
-        timed = sorted(timings_ms(fn) + (fmt,) for fmt, fn in variants.items())
-        best, median, fmt = timed[0]
-        print(json.dumps({"name": name, "min_ms": best, "ms": median, "format": fmt}), flush=True)
+    rows = [(name, variants) for name, variants in all_rows() if args.only in name]
+    if args.serve:
+        table = dict(rows)
+        for line in sys.stdin:
+            name = line.strip()
+            if name in table:
+                print(timed_row(name, table[name]), flush=True)
+            else:
+                print(json.dumps({"name": name, "error": "no such row"}), flush=True)
+        return
+    for name, variants in rows:
+        print(timed_row(name, variants), flush=True)
 
 
 if __name__ == "__main__":

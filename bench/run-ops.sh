@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kernel benchmark: PyTorch (bench/ops_reference.py) and Cadence (cadence-bench ops) on the same shapes,
-# 1 and 2 threads, run back to back so both see the same machine state.
+# 1 and 2 threads. The two take turns row by row (three turns each), so both see the same machine state.
 #   ROUNDS=N  repeats the whole comparison N times (default 1): on a shared machine the rounds show how
 #             far the ratios move with the host's load. With N > 1 a last table gives each row's
 #             speed-up in every round and the median across rounds (bench/summarize_ops.py).
@@ -18,9 +18,9 @@ LOG=bench/out/ops-rounds.txt
 for round in $(seq "$ROUNDS"); do
     [ "$ROUNDS" -gt 1 ] && echo "Round $round of $ROUNDS" && echo
     for threads in 1 2; do
-        "$PYTHON" bench/ops_reference.py --threads "$threads" "${FILTER[@]}" > "bench/out/ops-torch-$threads.jsonl"
         OMP_NUM_THREADS=$threads "$BENCH" ops --threads "$threads" "${FILTER[@]}" \
-            --reference "bench/out/ops-torch-$threads.jsonl" | tee -a "$LOG"
+            --reference-command "$PYTHON bench/ops_reference.py --serve --threads $threads" \
+            | tee -a "$LOG"
         echo
     done
 done

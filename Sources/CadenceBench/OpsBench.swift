@@ -3,8 +3,8 @@ import CadenceTensor
 import Foundation
 
 /// `cadence-bench ops`: times Cadence's hot kernels on the shapes X3D-M and SlowFast R50 use and prints a
-/// markdown table beside PyTorch's times for the same rows (JSON lines from bench/ops_reference.py, run
-/// with the same thread count just before).
+/// markdown table beside PyTorch's times for the same rows, which bench/ops_reference.py measures with the
+/// same thread count in turns with Cadence, row by row.
 struct OpsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ops",
@@ -14,8 +14,14 @@ struct OpsBench: ParsableCommand {
     @Option(help: "Threads for Cadence's pool and BLAS.")
     var threads = 1
 
-    @Option(help: "JSON lines {\"name\", \"ms\", \"format\"} from bench/ops_reference.py with the same threads.")
-    var reference: String?
+    @Option(help: ArgumentHelp(
+        "A command that times the reference's rows named on its stdin, answering each with a JSON line.",
+        discussion: "{\"name\", \"min_ms\", \"ms\", \"format\"}, as `bench/ops_reference.py --serve` does; "
+            + "give it the same threads."))
+    var referenceCommand: String?
+
+    @Option(help: "Turns each side takes per row, alternating; the best run and the median of the turns' medians count.")
+    var turns = 3
 
     @Option(help: "Only rows whose name contains this text.")
     var only: String?
@@ -23,36 +29,39 @@ struct OpsBench: ParsableCommand {
     func run() throws {
         Parallel.threadCount = threads
         Gemm.setThreads(threads)
-        var referenceMs: [String: (best: Double, median: Double, format: String)] = [:]
-        if let reference {
-            let text = try String(contentsOfFile: reference, encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let name = object["name"] as? String, let ms = object["ms"] as? Double,
-                      let best = object["min_ms"] as? Double else {
-                    throw ValidationError("\(reference): not a JSON line with name, min_ms and ms: \(line)")
-                }
-                referenceMs[name] = (best, ms, object["format"] as? String ?? "")
-            }
-        }
+        guard turns >= 1 else { throw ValidationError("--turns must be at least 1") }
+        let reference = try referenceCommand.map { try ReferenceServer(command: $0) }
+        defer { reference?.finish() }
         // The machine's GEMM peak, measured now: square sgemm through CBLAS with all threads.
         let peakRow = try OpsRows.gemm(1024)
         let peak = peakRow.flops / (peakRow.timings().best * 1e6)
         print("Cadence kernels, \(threads) thread(s); GEMM peak (cblas_sgemm n=1024, best run) measured now: "
               + "\(String(format: "%.0f", peak)) GFLOP/s")
-        print("Times: best / median of >= 5 runs (the machine is shared: the best run is the least disturbed).")
+        print("Times: best run / median of \(turns) turns' medians, each turn >= 5 runs; the two sides alternate "
+              + "turns row by row (the machine is shared: the best run is the least disturbed).")
         print("")
         print("| op | Cadence ms | GFLOP/s | % of GEMM peak | PyTorch ms (layout) | speed-up (best) | speed-up (median) |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         func f(_ v: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", v) }
         for row in try OpsRows.all() where only.map({ row.name.contains($0) }) ?? true {
-            let (best, median) = row.timings()
+            var own: [(best: Double, median: Double)] = []
+            var theirs: [ReferenceServer.Timing] = []
+            for _ in 0..<turns {
+                if let reference, let timing = try reference.time(row.name) {
+                    theirs.append(timing)
+                    settle()
+                }
+                own.append(row.timings())
+                settle()
+            }
+            let best = own.map(\.best).min()!, median = middle(own.map(\.median))
             let gflops = row.flops / (best * 1e6)
             var line = "| \(row.name) | \(f(best)) / \(f(median)) | \(f(gflops, 1)) | "
             line += String(format: "%.0f%%", 100 * gflops / peak)
-            if let torch = referenceMs[row.name] {
-                line += " | \(f(torch.best)) / \(f(torch.median)) (\(torch.format))"
-                line += " | \(f(torch.best / best, 2))x | \(f(torch.median / median, 2))x |"
+            if let fastest = theirs.min(by: { $0.best < $1.best }) {
+                let theirMedian = middle(theirs.map(\.median))
+                line += " | \(f(fastest.best)) / \(f(theirMedian)) (\(fastest.format))"
+                line += " | \(f(fastest.best / best, 2))x | \(f(theirMedian / median, 2))x |"
             } else {
                 line += " | – | – | – |"
             }
@@ -60,6 +69,12 @@ struct OpsBench: ParsableCommand {
             fflush(stdout)
         }
     }
+
+    /// A pause between the sides' turns: BLAS and OpenMP workers spin for a while after a parallel
+    /// region, and must not take the cores from the other side's next turn.
+    private func settle() { Thread.sleep(forTimeInterval: 0.25) }
+
+    private func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 }
 
 /// One timed operation: `flops` useful floating-point operations per run.
