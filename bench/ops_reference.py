@@ -6,7 +6,8 @@ layout (faster for some 1x1x1 shapes here), and the faster one (by best run) is 
 compared with PyTorch's best. Backward rows call aten's convolution_backward / batch-norm backward
 directly (data and weight gradients), so no autograd graph is timed.
 
-With --serve it reads row names from stdin, one per line, and answers each with the row's JSON line:
+With --serve it prints {"ready": true} once its tensors exist, then reads row names from stdin, one per
+line, and answers each with the row's JSON line:
 `cadence-bench ops --reference-command` drives it that way, so that each row's PyTorch and Cadence
 timings alternate within seconds of each other and meet the same load on a shared machine.
 
@@ -120,6 +121,7 @@ def main():
     rows = [(name, variants) for name, variants in all_rows() if args.only in name]
     if args.serve:
         table = dict(rows)
+        print(json.dumps({"ready": True}), flush=True)
         for line in sys.stdin:
             name = line.strip()
             if name in table:

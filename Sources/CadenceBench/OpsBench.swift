@@ -16,11 +16,11 @@ struct OpsBench: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "A command that times the reference's rows named on its stdin, answering each with a JSON line.",
-        discussion: "{\"name\", \"min_ms\", \"ms\", \"format\"}, as `bench/ops_reference.py --serve` does; "
-            + "give it the same threads."))
+        discussion: "It first prints {\"ready\": true}, then answers each name with {\"name\", \"min_ms\", \"ms\", "
+            + "\"format\"}, as `bench/ops_reference.py --serve` does; give it the same threads."))
     var referenceCommand: String?
 
-    @Option(help: "Turns each side takes per row, alternating; the best run and the median of the turns' medians count.")
+    @Option(help: "Turns each side takes per row, alternating; the table shows the best run and the turns' median.")
     var turns = 3
 
     @Option(help: "Only rows whose name contains this text.")

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 
 /// A reference implementation's timing process (`bench/ops_reference.py --serve`) kept running beside
@@ -6,6 +5,11 @@ import Foundation
 /// `{"name", "min_ms", "ms", "format"}` after timing it. Asking row by row lets the two sides take turns
 /// within seconds, so both meet the same load on a shared machine.
 final class ReferenceServer {
+    /// The reference process failed or answered something other than the protocol.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     struct Timing {
         let best: Double
         let median: Double
@@ -18,7 +22,8 @@ final class ReferenceServer {
     private let answers = Pipe()
     private var pending = Data()
 
-    /// Starts `command` through `/bin/sh`.
+    /// Starts `command` through `/bin/sh` and waits for its `{"ready": true}` line, so that its start-up
+    /// (importing PyTorch, making the tensors) is over before anything is timed.
     init(command: String) throws {
         self.command = command
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -30,7 +35,12 @@ final class ReferenceServer {
         do {
             try process.run()
         } catch {
-            throw ValidationError("could not start the reference command `\(command)`: \(error)")
+            throw Failure(description: "could not start the reference command `\(command)`: \(error)")
+        }
+        let first = try readLine()
+        let object = try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+        guard object?["ready"] as? Bool == true else {
+            throw Failure(description: "the reference command `\(command)` began with \(first), not {\"ready\": true}")
         }
     }
 
@@ -39,15 +49,16 @@ final class ReferenceServer {
         do {
             try requests.fileHandleForWriting.write(contentsOf: Data((name + "\n").utf8))
         } catch {
-            throw ValidationError("the reference command `\(command)` stopped taking requests: \(error)")
+            throw Failure(description: "the reference command `\(command)` stopped taking requests: \(error)")
         }
         let line = try readLine()
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-            throw ValidationError("the reference command `\(command)` answered \(name) with: \(line)")
+            throw Failure(description: "the reference command `\(command)` answered \(name) with: \(line)")
         }
         if object["error"] != nil { return nil }
         guard let best = object["min_ms"] as? Double, let median = object["ms"] as? Double else {
-            throw ValidationError("the reference command `\(command)` answered \(name) without min_ms and ms: \(line)")
+            throw Failure(
+                description: "the reference command `\(command)` answered \(name) without min_ms and ms: \(line)")
         }
         return Timing(best: best, median: median, format: object["format"] as? String ?? "")
     }
@@ -67,7 +78,7 @@ final class ReferenceServer {
             }
             let chunk = answers.fileHandleForReading.availableData
             if chunk.isEmpty {
-                throw ValidationError("the reference command `\(command)` ended without answering")
+                throw Failure(description: "the reference command `\(command)` ended without answering")
             }
             pending.append(chunk)
         }
