@@ -65,8 +65,9 @@ enum PointwiseConv3d {
 
     /// Requests the four input rows of the block two ahead. The input streams from memory (10.8 MB for
     /// X3D-M's res2 project conv) and four rows of 54 channels span 14 lines, which the hardware
-    /// prefetcher did not bring in time: with them requested here this conv ran 10-25% faster at 1
-    /// thread and 2-20% at 2 (medians of in-process A/B runs); the expand conv (24>54) was unchanged.
+    /// prefetcher did not bring in time: with them requested here this conv took 20-30% less time at
+    /// 1 thread and 10-20% less at 2 (medians of in-process A/B runs); the expand conv (24>54) was
+    /// unchanged.
     @inline(__always)
     static func prefetchBlock(_ x: UnsafePointer<Float>, _ cIn: Int) {
         var offset = 0
