@@ -7,7 +7,7 @@ compared with PyTorch's best. Backward rows call aten's convolution_backward / b
 directly (data and weight gradients), so no autograd graph is timed.
 
 With --serve it prints {"ready": true} once its tensors exist, then reads row names from stdin, one per
-line, and answers each with the row's JSON line:
+line, and answers each with the row's JSON line.
 `cadence-bench ops --reference-command` drives it that way, so that each row's PyTorch and Cadence
 timings alternate within seconds of each other and meet the same load on a shared machine.
 

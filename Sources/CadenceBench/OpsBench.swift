@@ -54,7 +54,7 @@ struct OpsBench: ParsableCommand {
                 own.append(row.timings())
                 settle()
             }
-            let best = own.map(\.best).min()!, median = middle(own.map(\.median))
+            let best = own.map(\.best).reduce(.infinity, min), median = middle(own.map(\.median))
             let gflops = row.flops / (best * 1e6)
             var line = "| \(row.name) | \(f(best)) / \(f(median)) | \(f(gflops, 1)) | "
             line += String(format: "%.0f%%", 100 * gflops / peak)
