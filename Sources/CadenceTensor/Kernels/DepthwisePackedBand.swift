@@ -1,4 +1,5 @@
 import CKernelSupport
+import Foundation
 
 /// X3D's depthwise conv forward (3x3x3, stride 1, padding 1) on x86-64: bands of output rows swept over
 /// the frames, each input frame's rows for the band copied once, channel-blocked, and read by the three
@@ -6,14 +7,14 @@ import CKernelSupport
 ///
 /// Rows narrower than 8 outputs stay with `DepthwiseConv3d`'s own sweep: here they would run in 4-wide
 /// blocks of one channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25%
-/// slower than with the sweep's blocks of two vectors. Channels fewer than one vector have no block.
+/// slower than with the sweep's blocks of two vectors. Fewer than 8 channels have no block.
 enum DepthwisePackedBand {
     /// Whether `forward` takes this depthwise geometry on this machine.
     static func handles(_ g: Conv3dGeometry) -> Bool {
         #if arch(x86_64)
         let one = Dims3(all: 1)
         return cpuSupported && g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one
-            && g.dilation == one && g.inputChannels >= vectorWidth && g.output.w >= 8
+            && g.dilation == one && g.inputChannels >= 8 && g.output.w >= 8
         #else
         return false
         #endif
@@ -22,9 +23,20 @@ enum DepthwisePackedBand {
     #if arch(x86_64)
     static let cpuSupported = cadence_depthwise_packed_supported() != 0
 
-    /// L2 bytes for a band's three packed input frames (the L2 here is 512 KiB per core; the output
-    /// rows and other data take the rest).
-    static let ringBytes = 288 * 1024
+    /// Whether this CPU runs the kernel's AVX-512 form (16-lane blocks), which `forward` takes by default.
+    static let wideSupported = cadence_depthwise_wide_supported() != 0
+
+    /// L2 bytes for a band's three packed input frames: 9/16 of the core's L2 (288 KiB of Zen 3's
+    /// 512 KiB, tuned there; the output rows and other data take the rest). With Zen 5's 1 MiB, 576 KiB
+    /// ran the C54 row about 5% faster at 1 thread than 288 KiB did.
+    static let ringBytes: Int = {
+        #if os(Linux)
+        let l2 = sysconf(Int32(_SC_LEVEL2_CACHE_SIZE))
+        #else
+        let l2 = 0
+        #endif
+        return (l2 > 0 ? l2 : 512 * 1024) * 9 / 16
+    }()
 
     /// Bands of output rows per clip and runs of frames per band: bands no taller than `rowsFitting`,
     /// enough work items for every thread (4 per thread, as in `DepthwiseConv3d.forward`; as many as
@@ -47,30 +59,25 @@ enum DepthwisePackedBand {
     }
 
     /// `output = act(depthwise(input) + bias)` for a geometry `handles` accepts; `weights` in the conv
-    /// layout `[C, 3, 3, 3, 1]`.
+    /// layout `[C, 3, 3, 3, 1]`. `wide` picks the AVX-512 form (where `wideSupported`) or the AVX2 one.
     static func forward(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>,
+        wide: Bool = wideSupported
     ) {
-        let c = g.inputChannels, blocks = cadence_depthwise_channel_blocks(c)
+        let wide: Int32 = wide && wideSupported ? 1 : 0
+        let c = g.inputChannels
         let oT = g.output.t, oH = g.output.h, oW = g.output.w
         let frameFloats = oH * oW * c
-        // Weights as [block][tap][8]: one aligned load per tap and channel block.
-        let packedWeights = Scratch(blocks * 27 * vectorWidth)
+        // Weights as [block][tap][lanes]: one aligned load per tap and channel block.
+        let packedWeights = Scratch(cadence_depthwise_packed_weight_floats(c, wide))
         defer { packedWeights.free() }
-        for b in 0..<blocks {
-            let c0 = min(b * vectorWidth, c - vectorWidth)
-            for k in 0..<27 {
-                for lane in 0..<vectorWidth {
-                    packedWeights.pointer[(b * 27 + k) * vectorWidth + lane] = weights[(c0 + lane) * 27 + k]
-                }
-            }
-        }
+        cadence_depthwise_pack_weights(packedWeights.pointer, weights, c, wide)
         let zeroBias = Scratch(c, zeroed: true)
         defer { zeroBias.free() }
         let biasOrZero = bias ?? UnsafePointer(zeroBias.pointer)
 
-        let packedRowFloats = blocks * (oW + 2) * vectorWidth
+        let packedRowFloats = cadence_depthwise_packed_row_floats(oW, c, wide)
         let rowsFitting = ringBytes / (3 * packedRowFloats * MemoryLayout<Float>.size) - 2
         let (bands, frameRuns) = split(g, rowsFitting: max(1, rowsFitting))
         let streamsOutput = g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes
@@ -104,7 +111,7 @@ enum DepthwisePackedBand {
             func packed(_ t: Int) -> UnsafePointer<Float> { t >= 0 && t < oT ? UnsafePointer(slot(t)) : zeroSlot }
             func pack(_ t: Int) {
                 guard t >= 0, t < oT else { return }
-                cadence_depthwise_pack(slot(t), clip + t * frameFloats, h0 - 1, rows + 2, oH, oW, c)
+                cadence_depthwise_pack(slot(t), clip + t * frameFloats, h0 - 1, rows + 2, oH, oW, c, wide)
             }
             pack(toStart - 1)
             pack(toStart)
@@ -124,7 +131,7 @@ enum DepthwisePackedBand {
                 let out = streamsOutput ? rowBuffers[worker].pointer + t % 2 * maxRows * oW * c : destination
                 cadence_depthwise_band(
                     packed(t - 1), packed(t), packed(t + 1), rows, oW, c, packedWeights.pointer, biasOrZero, out,
-                    prefetchRows, prefetchCount, oW * c, pending?.destination, pending?.source, pending?.count ?? 0)
+                    prefetchRows, prefetchCount, oW * c, pending?.destination, pending?.source, pending?.count ?? 0, wide)
                 activation.apply(out, count: rows * oW * c)
                 if streamsOutput { pending = (destination, UnsafePointer(out), rows * oW * c) }
             }

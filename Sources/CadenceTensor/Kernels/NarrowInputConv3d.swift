@@ -5,8 +5,9 @@
 ///
 /// Register block: 6 output pixels along W times 16 output channels (12 accumulators), fed per
 /// (tap, input channel) by 2 weight vectors and 6 broadcast inputs: 12 FMAs per 8 loads, so the FMA
-/// units, not the loads, set the pace. A last 8 channels (SlowFast's fast-pathway stem, 3 > 8) take
-/// blocks of 12 pixels by one vector. Input rows are first copied into zero-padded row buffers, so
+/// units, not the loads, set the pace. Channels left over take blocks of 12 pixels by one vector, and
+/// with 16-lane vectors a last 8 (X3D's stem, 3 > 24) blocks of 12 pixels by 8 lanes; so does SlowFast's
+/// fast-pathway stem (3 > 8). Input rows are first copied into zero-padded row buffers, so
 /// the block needs no W-edge checks; kernel rows falling in T/H padding are skipped. Output rows are
 /// split over the pool.
 enum NarrowInputConv3d {
@@ -14,6 +15,8 @@ enum NarrowInputConv3d {
     static let blockWidth = 6
     /// Output channels per register block (two vectors).
     static let blockChannels = 2 * vectorWidth
+    /// Lanes of the narrowest block, which output channel counts must be a multiple of.
+    static let tailChannels = 8
     /// Pixels along W per block of the last single vector of channels.
     static let singleBlockWidth = 12
 
@@ -21,7 +24,7 @@ enum NarrowInputConv3d {
     /// channels a multiple of 8, and output rows of at least one block.
     static func handles(_ g: Conv3dGeometry) -> Bool {
         let widest = g.outputChannels % blockChannels == 0 ? blockWidth : singleBlockWidth
-        return g.groups == 1 && g.inputChannels <= 4 && g.outputChannels % vectorWidth == 0
+        return g.groups == 1 && g.inputChannels <= 4 && g.outputChannels % tailChannels == 0
             && g.dilation == Dims3(all: 1) && g.output.w >= widest && !g.isPointwise
     }
 
@@ -33,14 +36,17 @@ enum NarrowInputConv3d {
         let kRows = g.kernel.t * g.kernel.h, kW = g.kernel.w
         let paddedWidth = (g.output.w - 1) * g.stride.w + kW
         let rowFloats = paddedWidth * cIn
-        // Weights `[O, taps]` become `[taps][16]` per block of 16 channels (`[taps][8]` for a last 8),
-        // the block starting at channel c0 at `c0 * taps`: one block's weights are contiguous.
+        // Weights `[O, taps]` become `[taps][width]` per block of `width` channels (two vectors, one,
+        // or the last 8), the block starting at channel c0 at `c0 * taps`: one block's weights are
+        // contiguous.
         let packed = Scratch(taps * cOut)
         defer { packed.free() }
         let pairedChannels = cOut / blockChannels * blockChannels
+        let singleChannels = pairedChannels + (cOut - pairedChannels) / vectorWidth * vectorWidth
         for o in 0..<cOut {
-            let c0 = o < pairedChannels ? o / blockChannels * blockChannels : pairedChannels
-            let width = o < pairedChannels ? blockChannels : vectorWidth
+            let (c0, width) = o < pairedChannels ? (o / blockChannels * blockChannels, blockChannels)
+                : o < singleChannels ? (o - (o - pairedChannels) % vectorWidth, vectorWidth)
+                : (singleChannels, tailChannels)
             for j in 0..<taps { packed.pointer[c0 * taps + j * width + o - c0] = weights[o * taps + j] }
         }
         let zeroBias = Scratch(cOut, zeroed: true)
@@ -89,14 +95,20 @@ enum NarrowInputConv3d {
                                   bias: biasPointer + c0, output: out + start * cOut + c0, cOut: cOut)
                         }
                     }
-                    guard pairedChannels < cOut else { return }
-                    let w = UnsafePointer(packed.pointer) + pairedChannels * taps
-                    sweep(singleBlockWidth) { start in
-                        singleBlock(rows: UnsafePointer(rows), rowFloats: rowFloats, kernelRows: used,
-                                    kW: kW, cIn: cIn, stride: g.stride.w, firstPixel: start, weights: w,
-                                    bias: biasPointer + pairedChannels,
-                                    output: out + start * cOut + pairedChannels, cOut: cOut)
+                    @inline(__always) func singles<V: SIMD>(_ lanes: V.Type, from: Int, to: Int)
+                    where V.Scalar == Float {
+                        for c0 in stride(from: from, to: to, by: V.scalarCount) {
+                            let w = UnsafePointer(packed.pointer) + c0 * taps
+                            sweep(singleBlockWidth) { start in
+                                singleBlock(V.self, rows: UnsafePointer(rows), rowFloats: rowFloats,
+                                            kernelRows: used, kW: kW, cIn: cIn, stride: g.stride.w,
+                                            firstPixel: start, weights: w, bias: biasPointer + c0,
+                                            output: out + start * cOut + c0, cOut: cOut)
+                            }
+                        }
                     }
+                    singles(FloatVector.self, from: pairedChannels, to: singleChannels)
+                    singles(SIMD8<Float>.self, from: singleChannels, to: cOut)
                 }
                 activation.apply(out, count: g.output.w * cOut)
             }
@@ -157,41 +169,45 @@ enum NarrowInputConv3d {
         storeVector(a50, output + 5 * cOut); storeVector(a51, output + 5 * cOut + vectorWidth)
     }
 
-    /// Twelve output pixels by the last 8 channels: `block` for a single vector, with twice the pixels
-    /// so 12 accumulators still hide the FMA latency.
+    /// Twelve output pixels by one vector `V` of channels: `block` for a single vector, with twice the
+    /// pixels so 12 accumulators still hide the FMA latency.
     @inline(__always)
-    static func singleBlock(
-        rows: UnsafePointer<Float>, rowFloats: Int, kernelRows: UnsafeBufferPointer<Int>, kW: Int, cIn: Int,
-        stride: Int, firstPixel: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    static func singleBlock<V: SIMD>(
+        _: V.Type, rows: UnsafePointer<Float>, rowFloats: Int, kernelRows: UnsafeBufferPointer<Int>, kW: Int,
+        cIn: Int, stride: Int, firstPixel: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>, cOut: Int
-    ) {
-        let b = loadVector(bias)
+    ) where V.Scalar == Float {
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+        }
+        let b = load(bias)
         var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b
         let step = stride * cIn, tapsPerRow = kW * cIn
         for (i, k) in kernelRows.enumerated() {
             var x = rows + i * rowFloats + firstPixel * step
-            var w = weights + k * tapsPerRow * vectorWidth
+            var w = weights + k * tapsPerRow * V.scalarCount
             for _ in 0..<tapsPerRow {
-                let wv = loadVector(w)
-                a0.addProduct(FloatVector(repeating: x[0]), wv)
-                a1.addProduct(FloatVector(repeating: x[step]), wv)
-                a2.addProduct(FloatVector(repeating: x[2 * step]), wv)
-                a3.addProduct(FloatVector(repeating: x[3 * step]), wv)
-                a4.addProduct(FloatVector(repeating: x[4 * step]), wv)
-                a5.addProduct(FloatVector(repeating: x[5 * step]), wv)
-                a6.addProduct(FloatVector(repeating: x[6 * step]), wv)
-                a7.addProduct(FloatVector(repeating: x[7 * step]), wv)
-                a8.addProduct(FloatVector(repeating: x[8 * step]), wv)
-                a9.addProduct(FloatVector(repeating: x[9 * step]), wv)
-                a10.addProduct(FloatVector(repeating: x[10 * step]), wv)
-                a11.addProduct(FloatVector(repeating: x[11 * step]), wv)
+                let wv = load(w)
+                a0.addProduct(V(repeating: x[0]), wv)
+                a1.addProduct(V(repeating: x[step]), wv)
+                a2.addProduct(V(repeating: x[2 * step]), wv)
+                a3.addProduct(V(repeating: x[3 * step]), wv)
+                a4.addProduct(V(repeating: x[4 * step]), wv)
+                a5.addProduct(V(repeating: x[5 * step]), wv)
+                a6.addProduct(V(repeating: x[6 * step]), wv)
+                a7.addProduct(V(repeating: x[7 * step]), wv)
+                a8.addProduct(V(repeating: x[8 * step]), wv)
+                a9.addProduct(V(repeating: x[9 * step]), wv)
+                a10.addProduct(V(repeating: x[10 * step]), wv)
+                a11.addProduct(V(repeating: x[11 * step]), wv)
                 x += 1
-                w += vectorWidth
+                w += V.scalarCount
             }
         }
-        storeVector(a0, output); storeVector(a1, output + cOut); storeVector(a2, output + 2 * cOut)
-        storeVector(a3, output + 3 * cOut); storeVector(a4, output + 4 * cOut); storeVector(a5, output + 5 * cOut)
-        storeVector(a6, output + 6 * cOut); storeVector(a7, output + 7 * cOut); storeVector(a8, output + 8 * cOut)
-        storeVector(a9, output + 9 * cOut); storeVector(a10, output + 10 * cOut); storeVector(a11, output + 11 * cOut)
+        store(a0, output); store(a1, output + cOut); store(a2, output + 2 * cOut)
+        store(a3, output + 3 * cOut); store(a4, output + 4 * cOut); store(a5, output + 5 * cOut)
+        store(a6, output + 6 * cOut); store(a7, output + 7 * cOut); store(a8, output + 8 * cOut)
+        store(a9, output + 9 * cOut); store(a10, output + 10 * cOut); store(a11, output + 11 * cOut)
     }
 }

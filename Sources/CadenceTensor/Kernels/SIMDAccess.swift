@@ -1,7 +1,12 @@
-/// The vector the hand-vectorised kernels work in: 8 floats, one AVX2 `ymm` register. The machines
-/// Cadence targets (AMD Zen 3, x86-64-v3) have 16 such registers and no AVX-512, so kernels size
-/// their register blocks for 16 vector registers.
+/// The vector the hand-vectorised kernels work in: one register. With AVX2 (x86-64-v3, AMD Zen 3) it is
+/// 8 floats, a `ymm` register, of which there are 16, and kernels size their register blocks for 16.
+/// Built for a CPU with AVX-512 (`Package.swift` defines CADENCE_WIDE_VECTORS then), it is 16 floats, a
+/// `zmm` register: twice the lanes per instruction, and 32 registers, so the same blocks still fit.
+#if CADENCE_WIDE_VECTORS
+typealias FloatVector = SIMD16<Float>
+#else
 typealias FloatVector = SIMD8<Float>
+#endif
 
 /// Lanes in a `FloatVector`.
 let vectorWidth = FloatVector.scalarCount

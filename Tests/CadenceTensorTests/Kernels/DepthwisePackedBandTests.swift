@@ -1,10 +1,11 @@
 import Testing
 @testable import CadenceTensor
 
-/// X3D's depthwise forward on packed bands (x86-64): row widths made of 12-, 8- and 4-wide blocks and a
-/// last 4-wide block moved back to overlap, channel counts off the vector width (the last channel block
-/// overlaps), single frames and rows (both neighbours are zero padding), several clips, runs of frames,
-/// and an output large enough to leave through the streaming buffers.
+/// X3D's depthwise forward on packed bands (x86-64), in its AVX2 form and, where the CPU has AVX-512, its
+/// wide one: row widths made of each form's blocks (12, 8, 4 and 28, 14, 8 wide) and a last block moved
+/// back to overlap, channel counts off the vector widths (the last channel block overlaps, or is an
+/// 8-lane block after 16-lane ones), single frames and rows (both neighbours are zero padding), several
+/// clips, runs of frames, and an output large enough to leave through the streaming buffers.
 @Suite struct DepthwisePackedBandTests {
     static func depthwise(_ name: String, batch: Int = 1, _ input: Dims3, channels: Int) -> ConvCase {
         ConvCase(name: name, batch: batch, input: input, cIn: channels, cOut: channels, groups: channels)
@@ -17,6 +18,8 @@ import Testing
         depthwise("C=24 row of 20", Dims3(2, 4, 20), channels: 24),
         depthwise("C=12 row of 28", Dims3(2, 2, 28), channels: 12),
         depthwise("C=16 row of 26, frame runs", Dims3(9, 3, 26), channels: 16),
+        depthwise("C=27 row of 30", Dims3(2, 3, 30), channels: 27),
+        depthwise("C=216 row of 14", Dims3(2, 3, 14), channels: 216),
         depthwise("C=40 streamed, 56 wide", Dims3(4, 30, 56), channels: 40),
     ]
 
@@ -28,18 +31,22 @@ import Testing
         guard Self.available else { return }
         var rng = SeededRandom(seed: 13)
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
-        for activation in [Activation.identity, .relu] {
-            let y = makeOutput(g.outputCount) {
-                DepthwisePackedBand.forward(g, input: x, weights: w, bias: bias, activation: activation, output: $0)
+        for wide in DepthwisePackedBand.wideSupported ? [false, true] : [false] {
+            for activation in [Activation.identity, .relu] {
+                let y = makeOutput(g.outputCount) {
+                    DepthwisePackedBand.forward(g, input: x, weights: w, bias: bias, activation: activation,
+                                                output: $0, wide: wide)
+                }
+                var expected = Reference.convForward(g, x, w, bias)
+                expected.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+                #expect(maxRelativeError(y, expected) < 1e-5, "wide: \(wide)")
             }
-            var expected = Reference.convForward(g, x, w, bias)
-            expected.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
-            #expect(maxRelativeError(y, expected) < 1e-5)
+            let unbiased = makeOutput(g.outputCount) {
+                DepthwisePackedBand.forward(g, input: x, weights: w, bias: nil, activation: .identity, output: $0,
+                                            wide: wide)
+            }
+            #expect(maxRelativeError(unbiased, Reference.convForward(g, x, w, nil)) < 1e-5, "wide: \(wide)")
         }
-        let unbiased = makeOutput(g.outputCount) {
-            DepthwisePackedBand.forward(g, input: x, weights: w, bias: nil, activation: .identity, output: $0)
-        }
-        #expect(maxRelativeError(unbiased, Reference.convForward(g, x, w, nil)) < 1e-5)
         #endif
     }
 
