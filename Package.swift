@@ -5,7 +5,7 @@ import Foundation
 
 // Hot kernels need vector code for the host CPU: swiftc emits SSE2 only by default.
 // CI and every developer machine are the same x86-64 kind, so `native` is safe here;
-// set CADENCE_TARGET_CPU (for example x86-64-v3) to build for other machines.
+// set CADENCE_TARGET_CPU (for example haswell or znver3) to build for other machines.
 let targetCPU = Context.environment["CADENCE_TARGET_CPU"] ?? "native"
 // Built for this machine, the kernels' vectors are 16 floats where it has AVX-512 (SIMDAccess.swift).
 let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?

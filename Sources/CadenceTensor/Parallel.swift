@@ -3,10 +3,10 @@ import Foundation
 
 /// The one shared pool Cadence's kernels run on, sized to the machine's cores.
 ///
-/// Work is split into `count` independent items and run with `DispatchQueue.concurrentPerform`,
-/// whose worker threads are shared process-wide, so nested or concurrent kernels never create
-/// more threads than there are cores. BLAS keeps its own threads: `Gemm` runs it single-threaded
-/// inside pool work and with `threadCount` threads otherwise, so the two never oversubscribe.
+/// Work is split into `count` independent items and run on `WorkerPool`'s threads, which stay ready
+/// between kernels; nested calls run inline, so kernels never run more threads than there are cores.
+/// BLAS keeps its own threads: `Gemm` runs it single-threaded inside pool work and with `threadCount`
+/// threads otherwise, so the two never oversubscribe.
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads: Int = {
         if let text = ProcessInfo.processInfo.environment["CADENCE_THREADS"], let n = Int(text), n > 0 { return n }
@@ -29,12 +29,10 @@ public enum Parallel {
             return
         }
         // One chunk per thread keeps per-item scheduling cost out of fine-grained loops.
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: threads) { chunk in
-                let start = count * chunk / threads
-                let end = count * (chunk + 1) / threads
-                for i in start..<end { body(i) }
-            }
+        WorkerPool.shared.run(threads) { chunk in
+            let start = count * chunk / threads
+            let end = count * (chunk + 1) / threads
+            for i in start..<end { body(i) }
         }
     }
 }

@@ -36,4 +36,23 @@ static inline void cadence_stream_floats(float *destination, const float *source
 static inline void cadence_store_fence(void) {}
 #endif
 
+// Atomic words for `Parallel`'s pool (Swift's own atomics need macOS 15): loads acquire, stores release.
+static inline long cadence_atomic_load(const long *word) { return __atomic_load_n(word, __ATOMIC_ACQUIRE); }
+static inline void cadence_atomic_store(long *word, long value) { __atomic_store_n(word, value, __ATOMIC_RELEASE); }
+static inline long cadence_atomic_add(long *word, long value) {
+    return __atomic_add_fetch(word, value, __ATOMIC_ACQ_REL);
+}
+/// Sets `*word` to `desired` if it holds `expected`; returns whether it did.
+static inline int cadence_atomic_exchange_if(long *word, long expected, long desired) {
+    return __atomic_compare_exchange_n(word, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/// Tells the core this thread is spinning on a word (x86 `pause`), which frees resources for the other
+/// thread of its core and saves power.
+static inline void cadence_spin_pause(void) {
+#if defined(__x86_64__)
+    _mm_pause();
+#endif
+}
+
 #endif

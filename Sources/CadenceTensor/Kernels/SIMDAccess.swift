@@ -1,4 +1,4 @@
-/// The vector the hand-vectorised kernels work in: one register. With AVX2 (x86-64-v3, AMD Zen 3) it is
+/// The vector the hand-vectorised kernels work in: one register. With AVX2 (x86-64-v3, such as AMD Zen 3) it is
 /// 8 floats, a `ymm` register, of which there are 16, and kernels size their register blocks for 16.
 /// Built for a CPU with AVX-512 (`Package.swift` defines CADENCE_WIDE_VECTORS then), it is 16 floats, a
 /// `zmm` register: twice the lanes per instruction, and 32 registers, so the same blocks still fit.

@@ -1,0 +1,131 @@
+import CKernelSupport
+import Dispatch
+import Foundation
+
+/// The threads behind `Parallel.forEach`: one caller at a time hands them a job of `threads` chunks,
+/// runs chunk 0 itself and waits for the rest.
+///
+/// A worker that finishes keeps spinning on the job counter for `spinNanoseconds` before it sleeps, so
+/// the next kernel, usually microseconds later, starts on every core at once. Woken from sleep, as
+/// `DispatchQueue.concurrentPerform`'s threads are for every call, a worker joined 0.05-0.15 ms late,
+/// and kernels of 0.2-0.5 ms at 2 threads took up to 1.7x as long (the 2-thread rows of `make bench`
+/// split into a fast and a slow mode).
+///
+/// A call made while a job runs (from inside a chunk, or from another thread) does not wait for the
+/// pool: nested calls run inline, since every core is already busy, and other threads' calls go to
+/// `concurrentPerform`.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    /// How long an idle worker spins before it sleeps: long enough to bridge the gaps between one
+    /// inference's kernels, short enough to leave the core soon to BLAS's own threads and to other work.
+    static let spinNanoseconds: UInt64 = 200_000
+
+    /// Atomic words: the job's generation (bumped for each job), the chunks still running on workers,
+    /// and whether a job is under way.
+    private let generation = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private let running = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private let busy = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+
+    /// The current job; written before `generation` is bumped, read by workers after they see it.
+    private var job: UnsafeRawPointer?
+    private var jobThreads = 0
+    private var workerCount = 0
+
+    private let wake = NSCondition()
+    private var sleepers = 0
+
+    /// Marks the threads taking part in a job, whose own calls run inline.
+    private var inJob = pthread_key_t()
+
+    private final class Job {
+        let body: (Int) -> Void
+        init(_ body: @escaping (Int) -> Void) { self.body = body }
+    }
+
+    private init() {
+        generation.initialize(to: 0)
+        running.initialize(to: 0)
+        busy.initialize(to: 0)
+        pthread_key_create(&inJob, nil)
+    }
+
+    /// Runs `body(chunk)` for `chunk` in `0..<threads`, each on its own thread.
+    func run(_ threads: Int, _ body: (Int) -> Void) {
+        if pthread_getspecific(inJob) != nil {
+            for chunk in 0..<threads { body(chunk) }
+            return
+        }
+        guard cadence_atomic_exchange_if(busy, 0, 1) != 0 else {
+            DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+            return
+        }
+        defer { cadence_atomic_store(busy, 0) }
+        while workerCount < threads - 1 { startWorker(workerCount + 1, after: cadence_atomic_load(generation)) }
+        pthread_setspecific(inJob, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(inJob, nil) }
+        withoutActuallyEscaping(body) { body in
+            let current = Job(body)
+            withExtendedLifetime(current) {
+                job = UnsafeRawPointer(Unmanaged.passUnretained(current).toOpaque())
+                jobThreads = threads
+                cadence_atomic_store(running, threads - 1)
+                cadence_atomic_add(generation, 1)
+                wake.lock()
+                if sleepers > 0 { wake.broadcast() }
+                wake.unlock()
+                current.body(0)
+                var spins = 0
+                while cadence_atomic_load(running) != 0 {
+                    cadence_spin_pause()
+                    spins += 1
+                    // A worker descheduled by another process: give up the core rather than spin.
+                    if spins >= 1 << 16 { sched_yield() }
+                }
+                job = nil
+            }
+        }
+    }
+
+    private func startWorker(_ chunk: Int, after seen: Int) {
+        let thread = Thread { [self] in work(chunk, after: seen) }
+        thread.stackSize = 8 << 20
+        thread.start()
+        workerCount += 1
+    }
+
+    /// A worker's life: wait for each job after generation `seen`, and run chunk `chunk` of those with
+    /// enough chunks.
+    private func work(_ chunk: Int, after seen: Int) {
+        pthread_setspecific(inJob, UnsafeRawPointer(bitPattern: 1))
+        var seen = seen
+        while true {
+            let current = waitForJob(after: seen)
+            // A worker that sits a job out may read the next job's fields: it acts only on a consistent read.
+            let threads = jobThreads, pointer = job
+            guard cadence_atomic_load(generation) == current else { continue }
+            seen = current
+            guard chunk < threads, let pointer else { continue }
+            Unmanaged<Job>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.body(chunk) }
+            cadence_atomic_add(running, -1)
+        }
+    }
+
+    private func waitForJob(after seen: Int) -> Int {
+        let deadline = DispatchTime.now().uptimeNanoseconds + Self.spinNanoseconds
+        var spins = 0
+        while true {
+            let current = cadence_atomic_load(generation)
+            if current != seen { return current }
+            cadence_spin_pause()
+            spins += 1
+            if spins % 256 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
+        }
+        wake.lock()
+        sleepers += 1
+        while cadence_atomic_load(generation) == seen { wake.wait() }
+        sleepers -= 1
+        wake.unlock()
+        return cadence_atomic_load(generation)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import CadenceTensor
+
+/// The pool behind `Parallel.forEach`: every chunk runs once per job, over thousands of jobs in a row
+/// (workers spinning) and after pauses (workers asleep); calls from inside a chunk and from other
+/// threads while a job runs complete too.
+@Suite struct WorkerPoolTests {
+    /// Runs `threads` chunks, each adding one to its own slot.
+    static func countChunks(_ pool: WorkerPool, _ threads: Int, into counts: UnsafeMutablePointer<Int>) {
+        pool.run(threads) { chunk in counts[chunk] += 1 }
+    }
+
+    @Test func everyChunkRunsOncePerJob() {
+        let pool = WorkerPool.shared
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        counts.initialize(repeating: 0, count: 4)
+        defer { counts.deallocate() }
+        for job in 0..<5000 { Self.countChunks(pool, job % 3 == 0 ? 4 : 2, into: counts) }
+        // Jobs 0, 3, ... (1667 of them) had 4 chunks, the rest 2.
+        #expect(counts[0] == 5000 && counts[1] == 5000)
+        #expect(counts[2] == 1667 && counts[3] == 1667)
+        // Long enough for the workers to fall asleep: the next job wakes them.
+        Thread.sleep(forTimeInterval: Double(WorkerPool.spinNanoseconds) * 3e-9)
+        Self.countChunks(pool, 4, into: counts)
+        #expect((0..<4).map { counts[$0] } == [5001, 5001, 1668, 1668])
+    }
+
+    @Test func nestedAndConcurrentCallsComplete() {
+        let total = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+        total.initialize(repeating: 0, count: 64)
+        defer { total.deallocate() }
+        // Four threads at once, each running jobs whose chunks run jobs of their own.
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            for _ in 0..<200 {
+                WorkerPool.shared.run(2) { outer in
+                    WorkerPool.shared.run(2) { inner in total[caller * 16 + outer * 2 + inner] += 1 }
+                }
+            }
+        }
+        for caller in 0..<4 {
+            #expect((0..<4).map { total[caller * 16 + $0] } == [200, 200, 200, 200])
+        }
+    }
+}
