@@ -46,7 +46,7 @@ public enum BatchNorm {
         _ terms: (_ row: Int, _ c0: Int) -> (FloatVector, FloatVector)
     ) {
         let vectors = ChannelVectors(channels: c)
-        let slots = vectors.starts.count, width = slots * vectorWidth
+        let slots = vectors.starts.count
         // First lane each slot owns: 0, except in an overlapping last vector.
         let firstLane = vectors.masks.map { mask in (0..<vectorWidth).first { mask[$0] != 0 } ?? 0 }
         let blocks = (rows + block - 1) / block
@@ -55,25 +55,44 @@ public enum BatchNorm {
         totals.initialize(repeating: 0, count: workers * 2 * c)
         defer { totals.deallocate() }
         KernelThreads.forEachSliceInFixedOrder(blocks) { worker, slice in
-            let partial = Scratch(2 * width)
+            let partial = Scratch(2 * slots * vectorWidth)
             defer { partial.free() }
-            let first = partial.pointer, second = partial.pointer + width
             let total = totals + worker * 2 * c
             for b in slice {
-                partial.pointer.initialize(repeating: 0, count: 2 * width)
-                for r in (b * block)..<min(rows, (b + 1) * block) {
+                partial.pointer.initialize(repeating: 0, count: partial.count)
+                // Four rows at a time, so each channel vector's partial sums go through memory once
+                // per four rows rather than on every row (a chain of dependent loads, adds and stores),
+                // while the rows are still read in order, as the prefetcher likes.
+                var r = b * block
+                let end = min(rows, (b + 1) * block)
+                while r < end {
+                    let group = min(4, end - r)
                     for v in 0..<slots {
-                        let (t0, t1) = terms(r, vectors.starts[v])
-                        let p0 = first + v * vectorWidth, p1 = second + v * vectorWidth
-                        storeVector(loadVector(p0) + t0, p0)
-                        storeVector(loadVector(p1) + t1, p1)
+                        let c0 = vectors.starts[v]
+                        let p0 = partial.pointer + 2 * v * vectorWidth, p1 = p0 + vectorWidth
+                        var (s0, s1) = terms(r, c0)
+                        if group == 4 {
+                            let (a0, a1) = terms(r + 1, c0), (b0, b1) = terms(r + 2, c0), (d0, d1) = terms(r + 3, c0)
+                            s0 += a0 + (b0 + d0)
+                            s1 += a1 + (b1 + d1)
+                        } else {
+                            for extra in 1..<group {
+                                let (a0, a1) = terms(r + extra, c0)
+                                s0 += a0
+                                s1 += a1
+                            }
+                        }
+                        storeVector(loadVector(p0) + s0, p0)
+                        storeVector(loadVector(p1) + s1, p1)
                     }
+                    r += group
                 }
                 for v in 0..<slots {
+                    let p0 = partial.pointer + 2 * v * vectorWidth, p1 = p0 + vectorWidth
                     for lane in firstLane[v]..<vectorWidth {
                         let ch = vectors.starts[v] + lane
-                        total[ch] += Double(first[v * vectorWidth + lane])
-                        total[c + ch] += Double(second[v * vectorWidth + lane])
+                        total[ch] += Double(p0[lane])
+                        total[c + ch] += Double(p1[lane])
                     }
                 }
             }
