@@ -1,0 +1,30 @@
+#ifndef CADENCE_POINTWISE_BLOCKS_H
+#define CADENCE_POINTWISE_BLOCKS_H
+
+// The register blocks of the pointwise (1x1x1) conv with few input channels: `y[p, o] = bias[o] +
+// Σ_c x[p, c] * w[c, o] (+ residual[p, o])` for a run of pixels, with the inputs broadcast and the
+// outputs in channel vectors (the last one moved back to end at the last channel when the count is not
+// a multiple of the lanes).
+//
+// Blocks of P pixels by V output vectors keep P * V sums in registers: with AVX2's 16 registers 4x3,
+// 6x2 and 8x1; with AVX-512's 32 (16-lane vectors) also 4x4, so that X3D's 54 channels (four vectors)
+// go in one block. Each block size has enough independent sums to hide the FMA latency, which 4 pixels
+// by one vector did not: with 16 lanes, the 54 > 24 project conv (two vectors) ran 12% slower than in 8
+// lanes until it took 6x2 blocks. Written in C, like the depthwise kernel, for the exact register use
+// and to pick AVX-512 at run time.
+
+#if defined(__x86_64__)
+/// Whether this CPU has AVX2 and FMA (the Swift side may be built for an older x86-64 level).
+int cadence_pointwise_supported(void);
+
+/// Whether this CPU has AVX-512F and VL, for the `wide` form (16-lane vectors).
+int cadence_pointwise_wide_supported(void);
+
+/// `pixels` output rows `y[p, 0 ..< cOut]` (rows `cOut` apart; `x` rows `cIn` apart) from weights
+/// `w[c * cOut + o]`, `bias`, and `residual` (rows `cOut` apart) when not NULL. `cOut` is at least 8, and
+/// at least 16 for the wide form; `y` must not overlap `x`.
+void cadence_pointwise_pixels(const float *x, long pixels, long cIn, long cOut, const float *w,
+                              const float *bias, const float *residual, float *y, int wide);
+#endif
+
+#endif

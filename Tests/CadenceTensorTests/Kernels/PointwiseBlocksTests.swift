@@ -1,0 +1,44 @@
+import Testing
+@testable import CadenceTensor
+
+/// The pointwise conv's register blocks (x86-64), in the AVX2 form and, where the CPU has AVX-512, the
+/// wide one: output channel counts that make every block group (one to four vectors, and the last
+/// vector moved back when the count is off the lanes), pixel counts with blocks and single pixels left
+/// over, several tiles, the weights as given or transposed, and a residual.
+@Suite struct PointwiseBlocksTests {
+    static let widths: [(cIn: Int, cOut: Int)] = [(3, 8), (5, 13), (24, 54), (54, 24), (7, 40), (2, 64), (9, 70)]
+
+    @Test(arguments: widths)
+    func matchesThePlainProduct(_ widths: (cIn: Int, cOut: Int)) {
+        #if arch(x86_64)
+        let (cIn, cOut) = widths
+        #expect(PointwiseConv3d.handles(inputChannels: cIn, outputChannels: cOut) == PointwiseConv3d.cpuSupported)
+        guard PointwiseConv3d.cpuSupported else { return }
+        let pixels = 517
+        var rng = SeededRandom(seed: UInt64(cIn * 100 + cOut))
+        let x = rng.array(pixels * cIn), w = rng.array(cOut * cIn), bias = rng.array(cOut)
+        let residual = rng.array(pixels * cOut)
+        var expected = [Float](repeating: 0, count: pixels * cOut)
+        for p in 0..<pixels {
+            for o in 0..<cOut {
+                var sum = bias[o] + residual[p * cOut + o]
+                for c in 0..<cIn { sum += x[p * cIn + c] * w[o * cIn + c] }
+                expected[p * cOut + o] = sum
+            }
+        }
+        // The same weights laid out [C_in, C_out], as the data gradient passes them.
+        var transposed = [Float](repeating: 0, count: cIn * cOut)
+        for o in 0..<cOut { for c in 0..<cIn { transposed[c * cOut + o] = w[o * cIn + c] } }
+        for wide in PointwiseConv3d.wideSupported ? [false, true] : [false] {
+            for (weights, isTransposed) in [(w, false), (transposed, true)] {
+                let y = makeOutput(pixels * cOut) {
+                    PointwiseConv3d.multiply(x, pixels: pixels, inputChannels: cIn, outputChannels: cOut,
+                                             weights: weights, transposed: isTransposed, bias: bias,
+                                             residual: residual, activation: .identity, output: $0, wide: wide)
+                }
+                #expect(maxRelativeError(y, expected) < 1e-5, "wide: \(wide), transposed: \(isTransposed)")
+            }
+        }
+        #endif
+    }
+}
