@@ -102,6 +102,94 @@ static void NAME(const float *x, long pixels, long cIn, long cOut, const float *
 DEFINE_PIXELS(narrow_pixels, NARROW, narrow, 8, 3, narrow_sweep3)
 DEFINE_PIXELS(wide_pixels, WIDE, wide, 16, 4, wide_sweep4)
 
+/// V output vectors (at `starts`, lanes kept by `masks`, 1 or 0) by Q input channels from `x`, summed
+/// over the pixels and added into `sums` (`[Q][cOut]`).
+#define DEFINE_GRADIENT_BLOCK(NAME, V, Q, TARGET, VEC, LOADU, SET1, FMADD, ADD, STOREU)                  \
+__attribute__((target(TARGET), always_inline))                                                        \
+static inline void NAME(const float *x, const float *dy, long pixels, long cIn, long cOut,            \
+                        const long *starts, const float *masks, float *sums) {                        \
+    VEC acc[Q][V];                                                                                    \
+    _Pragma("clang loop unroll(full)")                                                                \
+    for (int q = 0; q < Q; q++)                                                                       \
+        _Pragma("clang loop unroll(full)")                                                            \
+        for (int v = 0; v < V; v++) acc[q][v] = SET1(0);                                              \
+    for (long p = 0; p < pixels; p++) {                                                               \
+        VEC d[V];                                                                                     \
+        _Pragma("clang loop unroll(full)")                                                            \
+        for (int v = 0; v < V; v++) d[v] = LOADU(dy + p * cOut + starts[v]);                          \
+        _Pragma("clang loop unroll(full)")                                                            \
+        for (int q = 0; q < Q; q++) {                                                                 \
+            const VEC xv = SET1(x[p * cIn + q]);                                                      \
+            _Pragma("clang loop unroll(full)")                                                        \
+            for (int v = 0; v < V; v++) acc[q][v] = FMADD(d[v], xv, acc[q][v]);                       \
+        }                                                                                             \
+    }                                                                                                 \
+    _Pragma("clang loop unroll(full)")                                                                \
+    for (int q = 0; q < Q; q++)                                                                       \
+        _Pragma("clang loop unroll(full)")                                                            \
+        for (int v = 0; v < V; v++) {                                                                 \
+            float *s = sums + q * cOut + starts[v];                                                   \
+            STOREU(s, FMADD(acc[q][v], LOADU(masks + v * (sizeof(VEC) / 4)), LOADU(s)));               \
+        }                                                                                             \
+}
+
+/// One group of V output vectors over all input channels: blocks of Q, then single channels.
+#define DEFINE_GRADIENT_SWEEP(NAME, TARGET, V, Q, BLOCK, SINGLE)                                        \
+__attribute__((target(TARGET), always_inline))                                                        \
+static inline void NAME(const float *x, const float *dy, long pixels, long cIn, long cOut,            \
+                        const long *starts, const float *masks, float *sums) {                        \
+    long c = 0;                                                                                       \
+    for (; c + Q <= cIn; c += Q) BLOCK(x + c, dy, pixels, cIn, cOut, starts, masks, sums + c * cOut); \
+    for (; c < cIn; c++) SINGLE(x + c, dy, pixels, cIn, cOut, starts, masks, sums + c * cOut);        \
+}
+
+#define DEFINE_GRADIENT_ALL(KIND, TARGET, OPS)                                                         \
+DEFINE_GRADIENT_BLOCK(KIND##_gradient3x4, 3, 4, TARGET, OPS)                                          \
+DEFINE_GRADIENT_BLOCK(KIND##_gradient3x1, 3, 1, TARGET, OPS)                                          \
+DEFINE_GRADIENT_BLOCK(KIND##_gradient2x6, 2, 6, TARGET, OPS)                                          \
+DEFINE_GRADIENT_BLOCK(KIND##_gradient2x1, 2, 1, TARGET, OPS)                                          \
+DEFINE_GRADIENT_BLOCK(KIND##_gradient1x8, 1, 8, TARGET, OPS)                                          \
+DEFINE_GRADIENT_BLOCK(KIND##_gradient1x1, 1, 1, TARGET, OPS)                                          \
+DEFINE_GRADIENT_SWEEP(KIND##_gradient_sweep3, TARGET, 3, 4, KIND##_gradient3x4, KIND##_gradient3x1)   \
+DEFINE_GRADIENT_SWEEP(KIND##_gradient_sweep2, TARGET, 2, 6, KIND##_gradient2x6, KIND##_gradient2x1)   \
+DEFINE_GRADIENT_SWEEP(KIND##_gradient_sweep1, TARGET, 1, 8, KIND##_gradient1x8, KIND##_gradient1x1)
+DEFINE_GRADIENT_ALL(narrow, NARROW, NARROW_OPS)
+DEFINE_GRADIENT_ALL(wide, WIDE, WIDE_OPS)
+#define DEFINE_WIDE_GRADIENT_BLOCK(NAME, V, Q, OPS) DEFINE_GRADIENT_BLOCK(NAME, V, Q, WIDE, OPS)
+DEFINE_WIDE_GRADIENT_BLOCK(wide_gradient4x4, 4, 4, WIDE_OPS)
+DEFINE_WIDE_GRADIENT_BLOCK(wide_gradient4x1, 4, 1, WIDE_OPS)
+DEFINE_GRADIENT_SWEEP(wide_gradient_sweep4, WIDE, 4, 4, wide_gradient4x4, wide_gradient4x1)
+
+/// Output vectors grouped as in `DEFINE_PIXELS`, each with the mask of the lanes it owns.
+#define DEFINE_WEIGHT_SUMS(NAME, TARGET, KIND, LANES, LARGEST, LARGEST_SWEEP)                          \
+__attribute__((target(TARGET)))                                                                       \
+static void NAME(const float *x, const float *dy, long pixels, long cIn, long cOut, float *sums) {    \
+    const long vectors = (cOut + LANES - 1) / LANES;                                                  \
+    for (long v = 0; v < vectors;) {                                                                  \
+        const long group = vectors - v >= LARGEST ? LARGEST : vectors - v;                            \
+        long starts[LARGEST];                                                                         \
+        float masks[LARGEST * LANES] __attribute__((aligned(64)));                                    \
+        for (long i = 0; i < group; i++) {                                                            \
+            const long owned = (v + i) * LANES;                                                       \
+            starts[i] = owned + LANES <= cOut ? owned : cOut - LANES;                                 \
+            for (long lane = 0; lane < LANES; lane++) masks[i * LANES + lane] = starts[i] + lane >= owned; \
+        }                                                                                             \
+        if (group == LARGEST) LARGEST_SWEEP(x, dy, pixels, cIn, cOut, starts, masks, sums);           \
+        else if (group == 3) KIND##_gradient_sweep3(x, dy, pixels, cIn, cOut, starts, masks, sums);   \
+        else if (group == 2) KIND##_gradient_sweep2(x, dy, pixels, cIn, cOut, starts, masks, sums);   \
+        else KIND##_gradient_sweep1(x, dy, pixels, cIn, cOut, starts, masks, sums);                  \
+        v += group;                                                                                   \
+    }                                                                                                 \
+}
+DEFINE_WEIGHT_SUMS(narrow_weight_sums, NARROW, narrow, 8, 3, narrow_gradient_sweep3)
+DEFINE_WEIGHT_SUMS(wide_weight_sums, WIDE, wide, 16, 4, wide_gradient_sweep4)
+
+void cadence_pointwise_weight_sums(const float *x, const float *dy, long pixels, long cIn, long cOut,
+                                   float *sums, int wide) {
+    if (wide && cOut >= 16) wide_weight_sums(x, dy, pixels, cIn, cOut, sums);
+    else narrow_weight_sums(x, dy, pixels, cIn, cOut, sums);
+}
+
 void cadence_pointwise_pixels(const float *x, long pixels, long cIn, long cOut, const float *w,
                               const float *bias, const float *residual, float *y, int wide) {
     if (wide && cOut >= 16) wide_pixels(x, pixels, cIn, cOut, w, bias, residual, y);

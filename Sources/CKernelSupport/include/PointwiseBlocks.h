@@ -25,6 +25,14 @@ int cadence_pointwise_wide_supported(void);
 /// at least 16 for the wide form; `y` must not overlap `x`.
 void cadence_pointwise_pixels(const float *x, long pixels, long cIn, long cOut, const float *w,
                               const float *bias, const float *residual, float *y, int wide);
+
+/// The weight gradient's share of `pixels` pixels: `sums[c * cOut + o] += Σ_p x[p, c] * dy[p, o]` (rows
+/// of `x` `cIn` apart, of `dy` `cOut` apart). Blocks of V output vectors by Q input channels keep V * Q
+/// sums in registers over the pixels (4x4 with AVX-512, 3x4, 2x6 and 1x8), fed per pixel by V loads of
+/// `dy` and Q broadcasts of `x`; a last vector moved back adds only the lanes it owns. `cOut` is at
+/// least 8 (16 for the wide form); the pixels' rows of both should fit in L1.
+void cadence_pointwise_weight_sums(const float *x, const float *dy, long pixels, long cIn, long cOut,
+                                   float *sums, int wide);
 #endif
 
 #endif

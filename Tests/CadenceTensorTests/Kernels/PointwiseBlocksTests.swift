@@ -4,7 +4,8 @@ import Testing
 /// The pointwise conv's register blocks (x86-64), in the AVX2 form and, where the CPU has AVX-512, the
 /// wide one: output channel counts that make every block group (one to four vectors, and the last
 /// vector moved back when the count is off the lanes), pixel counts with blocks and single pixels left
-/// over, several tiles, the weights as given or transposed, and a residual.
+/// over, several tiles, the weights as given or transposed, and a residual; and the weight gradient's
+/// blocks over the same widths (input channels left over from the blocks, masked overlapping vectors).
 @Suite struct PointwiseBlocksTests {
     static let widths: [(cIn: Int, cOut: Int)] = [(3, 8), (5, 13), (24, 54), (54, 24), (7, 40), (2, 64), (9, 70)]
 
@@ -38,6 +39,33 @@ import Testing
                 }
                 #expect(maxRelativeError(y, expected) < 1e-5, "wide: \(wide), transposed: \(isTransposed)")
             }
+        }
+        #endif
+    }
+
+    @Test(arguments: widths)
+    func weightGradientMatchesThePlainSum(_ widths: (cIn: Int, cOut: Int)) {
+        #if arch(x86_64)
+        let (cIn, cOut) = widths
+        #expect(PointwiseWeightGradient.handles(inputChannels: cIn, outputChannels: cOut) == PointwiseConv3d.cpuSupported)
+        guard PointwiseConv3d.cpuSupported else { return }
+        let pixels = 3 * PointwiseWeightGradient.tile(inputChannels: cIn, outputChannels: cOut) + 5
+        var rng = SeededRandom(seed: UInt64(cIn * 1000 + cOut))
+        let x = rng.array(pixels * cIn), dy = rng.array(pixels * cOut)
+        var expected = [Float](repeating: 0, count: cOut * cIn)
+        for o in 0..<cOut {
+            for c in 0..<cIn {
+                var sum: Float = 0
+                for p in 0..<pixels { sum += dy[p * cOut + o] * x[p * cIn + c] }
+                expected[o * cIn + c] = sum
+            }
+        }
+        for wide in PointwiseConv3d.wideSupported ? [false, true] : [false] {
+            let dw = makeOutput(cOut * cIn) {
+                PointwiseWeightGradient.compute(input: x, gradOutput: dy, pixels: pixels, inputChannels: cIn,
+                                                outputChannels: cOut, gradWeights: $0, wide: wide)
+            }
+            #expect(maxRelativeError(dw, expected) < 1e-4, "wide: \(wide)")
         }
         #endif
     }
