@@ -21,16 +21,20 @@ final class WorkerPool: @unchecked Sendable {
     /// inference's kernels, short enough to leave the core soon to BLAS's own threads and to other work.
     static let spinNanoseconds: UInt64 = 200_000
 
-    /// Atomic words: the job's generation (bumped for each job), the chunks still running on workers,
-    /// and whether a job is under way.
-    private let generation = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    /// Atomic words: the job's generation and chunk count as one (`generation << 16 | chunks`, so that a
+    /// worker reads both at once), the workers yet to finish their chunk, and whether a job is under way.
+    private let state = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     private let running = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     private let busy = UnsafeMutablePointer<Int>.allocate(capacity: 1)
 
-    /// The current job; written before `generation` is bumped, read by workers after they see it.
+    /// The current job's body: written before `state` changes, read by the workers that take part, which
+    /// the caller waits for before it writes the next.
     private var job: UnsafeRawPointer?
-    private var jobThreads = 0
     private var workerCount = 0
+    /// Whether the last job had no more threads than the machine has cores: only then do its threads
+    /// spin while they wait, since a spinning thread would otherwise take a core from a working one.
+    private var spinning = true
+    private let cores = ProcessInfo.processInfo.activeProcessorCount
 
     private let wake = NSCondition()
     private var sleepers = 0
@@ -44,7 +48,7 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private init() {
-        generation.initialize(to: 0)
+        state.initialize(to: 0)
         running.initialize(to: 0)
         busy.initialize(to: 0)
         pthread_key_create(&inJob, nil)
@@ -52,7 +56,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(chunk)` for `chunk` in `0..<threads`, each on its own thread.
     func run(_ threads: Int, _ body: (Int) -> Void) {
-        if pthread_getspecific(inJob) != nil {
+        if pthread_getspecific(inJob) != nil || threads >= 1 << 16 {
             for chunk in 0..<threads { body(chunk) }
             return
         }
@@ -61,16 +65,17 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { cadence_atomic_store(busy, 0) }
-        while workerCount < threads - 1 { startWorker(workerCount + 1, after: cadence_atomic_load(generation)) }
+        while workerCount < threads - 1 { startWorker(workerCount + 1, after: cadence_atomic_load(state)) }
         pthread_setspecific(inJob, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(inJob, nil) }
         withoutActuallyEscaping(body) { body in
             let current = Job(body)
             withExtendedLifetime(current) {
                 job = UnsafeRawPointer(Unmanaged.passUnretained(current).toOpaque())
-                jobThreads = threads
+                spinning = threads <= cores
                 cadence_atomic_store(running, threads - 1)
-                cadence_atomic_add(generation, 1)
+                let generation = (cadence_atomic_load(state) >> 16) + 1
+                cadence_atomic_store(state, (generation << 16) | threads)
                 wake.lock()
                 if sleepers > 0 { wake.broadcast() }
                 wake.unlock()
@@ -79,8 +84,9 @@ final class WorkerPool: @unchecked Sendable {
                 while cadence_atomic_load(running) != 0 {
                     cadence_spin_pause()
                     spins += 1
-                    // A worker descheduled by another process: give up the core rather than spin.
-                    if spins >= 1 << 16 { sched_yield() }
+                    // More threads than cores, or a worker descheduled by another process: give up the
+                    // core rather than spin.
+                    if !spinning || spins >= 1 << 16 { sched_yield() }
                 }
                 job = nil
             }
@@ -94,28 +100,26 @@ final class WorkerPool: @unchecked Sendable {
         workerCount += 1
     }
 
-    /// A worker's life: wait for each job after generation `seen`, and run chunk `chunk` of those with
-    /// enough chunks.
+    /// A worker's life: wait for each job after state `seen`, and run chunk `chunk` of those with enough
+    /// chunks. A worker that sits a job out may see the next one's state only (the caller does not wait
+    /// for it), but the state tells it whether it takes part in that one, and a job it takes part in
+    /// cannot be replaced before it has finished its chunk.
     private func work(_ chunk: Int, after seen: Int) {
         pthread_setspecific(inJob, UnsafeRawPointer(bitPattern: 1))
         var seen = seen
         while true {
-            let current = waitForJob(after: seen)
-            // A worker that sits a job out may read the next job's fields: it acts only on a consistent read.
-            let threads = jobThreads, pointer = job
-            guard cadence_atomic_load(generation) == current else { continue }
-            seen = current
-            guard chunk < threads, let pointer else { continue }
+            seen = waitForJob(after: seen)
+            guard chunk < (seen & 0xFFFF), let pointer = job else { continue }
             Unmanaged<Job>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.body(chunk) }
             cadence_atomic_add(running, -1)
         }
     }
 
     private func waitForJob(after seen: Int) -> Int {
-        let deadline = DispatchTime.now().uptimeNanoseconds + Self.spinNanoseconds
+        let deadline = DispatchTime.now().uptimeNanoseconds + (spinning ? Self.spinNanoseconds : 0)
         var spins = 0
         while true {
-            let current = cadence_atomic_load(generation)
+            let current = cadence_atomic_load(state)
             if current != seen { return current }
             cadence_spin_pause()
             spins += 1
@@ -123,9 +127,9 @@ final class WorkerPool: @unchecked Sendable {
         }
         wake.lock()
         sleepers += 1
-        while cadence_atomic_load(generation) == seen { wake.wait() }
+        while cadence_atomic_load(state) == seen { wake.wait() }
         sleepers -= 1
         wake.unlock()
-        return cadence_atomic_load(generation)
+        return cadence_atomic_load(state)
     }
 }
