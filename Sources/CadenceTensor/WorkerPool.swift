@@ -54,13 +54,17 @@ final class WorkerPool: @unchecked Sendable {
         pthread_key_create(&inJob, nil)
     }
 
+    /// Most threads a job runs on the pool; larger counts (far beyond any machine's cores) go to
+    /// `concurrentPerform`, as do calls while a job runs.
+    static let maximumThreads = 256
+
     /// Runs `body(chunk)` for `chunk` in `0..<threads`, each on its own thread.
     func run(_ threads: Int, _ body: (Int) -> Void) {
-        if pthread_getspecific(inJob) != nil || threads >= 1 << 16 {
-            for chunk in 0..<threads { body(chunk) }
+        if threads <= 1 || pthread_getspecific(inJob) != nil {
+            for chunk in 0..<max(0, threads) { body(chunk) }
             return
         }
-        guard cadence_atomic_exchange_if(busy, 0, 1) != 0 else {
+        guard threads <= Self.maximumThreads, cadence_atomic_exchange_if(busy, 0, 1) != 0 else {
             DispatchQueue.concurrentPerform(iterations: threads, execute: body)
             return
         }
@@ -84,9 +88,9 @@ final class WorkerPool: @unchecked Sendable {
                 while cadence_atomic_load(running) != 0 {
                     cadence_spin_pause()
                     spins += 1
-                    // More threads than cores, or a worker descheduled by another process: give up the
-                    // core rather than spin.
-                    if !spinning || spins >= 1 << 16 { sched_yield() }
+                    // More threads than cores, or a worker descheduled by another process (after some
+                    // 50 µs of spinning): give up the core rather than spin.
+                    if !spinning || spins >= 1 << 12 { sched_yield() }
                 }
                 job = nil
             }

@@ -4,7 +4,7 @@ import Testing
 
 /// The pool behind `Parallel.forEach`: every chunk runs once per job, over thousands of jobs in a row
 /// (workers spinning) and after pauses (workers asleep); calls from inside a chunk and from other
-/// threads while a job runs complete too.
+/// threads while a job runs complete too, and so do jobs of no chunk, one, or more than the pool takes.
 @Suite struct WorkerPoolTests {
     /// Runs `threads` chunks, each adding one to its own slot.
     static func countChunks(_ pool: WorkerPool, _ threads: Int, into counts: UnsafeMutablePointer<Int>) {
@@ -46,5 +46,16 @@ import Testing
         for caller in 0..<4 {
             #expect((0..<4).map { total[caller * 16 + $0] } == [200, 200, 200, 200])
         }
+    }
+
+    @Test func noChunksOneChunkAndMoreThanThePoolTakes() {
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 300)
+        counts.initialize(repeating: 0, count: 300)
+        defer { counts.deallocate() }
+        WorkerPool.shared.run(0) { chunk in counts[chunk] += 1 }
+        WorkerPool.shared.run(1) { chunk in counts[chunk] += 1 }
+        WorkerPool.shared.run(300) { chunk in counts[chunk] += 1 }
+        #expect(counts[0] == 2)
+        #expect((1..<300).allSatisfy { counts[$0] == 1 })
     }
 }
