@@ -5,7 +5,7 @@ import Foundation
 /// The threads behind `Parallel.forEach`: one caller at a time hands them a job of `threads` chunks,
 /// runs chunk 0 itself and waits for the rest.
 ///
-/// A worker that finishes keeps spinning on the job counter for `spinNanoseconds` before it sleeps, so
+/// A worker that finishes keeps spinning on the job state for `spinNanoseconds` before it sleeps, so
 /// the next kernel, usually microseconds later, starts on every core at once. Woken from sleep, as
 /// `DispatchQueue.concurrentPerform`'s threads are for every call, a worker joined 0.05-0.15 ms late,
 /// and kernels of 0.2-0.5 ms at 2 threads took up to 1.7x as long (the 2-thread rows of `make bench`

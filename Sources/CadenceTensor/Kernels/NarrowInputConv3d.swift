@@ -3,13 +3,13 @@
 /// BLAS a short, odd `k` (147), so most of the time goes to copying; here each output pixel block
 /// reads the input in place instead.
 ///
-/// Register block: 6 output pixels along W times 16 output channels (12 accumulators), fed per
-/// (tap, input channel) by 2 weight vectors and 6 broadcast inputs: 12 FMAs per 8 loads, so the FMA
-/// units, not the loads, set the pace. Channels left over take blocks of 12 pixels by one vector, and
-/// with 16-lane vectors a last 8 (X3D's stem, 3 > 24) blocks of 12 pixels by 8 lanes; so does SlowFast's
-/// fast-pathway stem (3 > 8). Input rows are first copied into zero-padded row buffers, so
-/// the block needs no W-edge checks; kernel rows falling in T/H padding are skipped. Output rows are
-/// split over the pool.
+/// Register block: 6 output pixels along W times two vectors of output channels (16 channels, or 32
+/// with AVX-512's 16-lane vectors; 12 accumulators), fed per (tap, input channel) by 2 weight vectors
+/// and 6 broadcast inputs: 12 FMAs per 8 loads, so the FMA units, not the loads, set the pace. Channels
+/// left over take blocks of 12 pixels by one vector, and with 16-lane vectors a last 8 (X3D's stem,
+/// 3 > 24) blocks of 12 pixels by 8 lanes; so does SlowFast's fast-pathway stem (3 > 8). Input rows are
+/// first copied into zero-padded row buffers, so the block needs no W-edge checks; kernel rows falling
+/// in T/H padding are skipped. Output rows are split over the pool.
 enum NarrowInputConv3d {
     /// Pixels along W per register block.
     static let blockWidth = 6
