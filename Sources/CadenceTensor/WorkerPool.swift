@@ -2,8 +2,9 @@ import CKernelSupport
 import Dispatch
 import Foundation
 
-/// The threads behind `Parallel.forEach`: one caller at a time hands them a job of `threads` chunks,
-/// runs chunk 0 itself and waits for the rest.
+/// The threads behind `Parallel.forEach`: one caller at a time hands them a job of `threads` chunks
+/// and takes part itself. Every thread, the caller included, claims chunks until none is left, so a job
+/// never waits for a worker that is slow to wake: the caller then runs the chunks itself.
 ///
 /// A worker that finishes keeps spinning on the job state for `spinNanoseconds` before it sleeps, so
 /// the next kernel, usually microseconds later, starts on every core at once. Woken from sleep, as
@@ -21,14 +22,16 @@ final class WorkerPool: @unchecked Sendable {
     /// inference's kernels, short enough to leave the core soon to BLAS's own threads and to other work.
     static let spinNanoseconds: UInt64 = 200_000
 
-    /// Atomic words: the job's generation and chunk count as one (`generation << 16 | chunks`, so that a
-    /// worker reads both at once), the workers yet to finish their chunk, and whether a job is under way.
+    /// Atomic words. `state` is the job's generation, chunk count and next unclaimed chunk as one
+    /// (`generation << 32 | chunks << 16 | next`), so that claiming a chunk is one compare-and-swap that
+    /// fails if the job changed; `remaining` counts the chunks not yet finished; `busy` says whether a
+    /// job is under way.
     private let state = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-    private let running = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private let remaining = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     private let busy = UnsafeMutablePointer<Int>.allocate(capacity: 1)
 
-    /// The current job's body: written before `state` changes, read by the workers that take part, which
-    /// the caller waits for before it writes the next.
+    /// The current job's body: written before `state` changes, read by whoever claimed one of its
+    /// chunks; the caller waits for all of them before it writes the next.
     private var job: UnsafeRawPointer?
     private var workerCount = 0
     /// Whether the last job had no more threads than the machine has cores: only then do its threads
@@ -49,7 +52,7 @@ final class WorkerPool: @unchecked Sendable {
 
     private init() {
         state.initialize(to: 0)
-        running.initialize(to: 0)
+        remaining.initialize(to: 0)
         busy.initialize(to: 0)
         pthread_key_create(&inJob, nil)
     }
@@ -58,7 +61,7 @@ final class WorkerPool: @unchecked Sendable {
     /// `concurrentPerform`, as do calls while a job runs.
     static let maximumThreads = 256
 
-    /// Runs `body(chunk)` for `chunk` in `0..<threads`, each on its own thread.
+    /// Runs `body(chunk)` for `chunk` in `0..<threads`, on up to `threads` threads.
     func run(_ threads: Int, _ body: (Int) -> Void) {
         if threads <= 1 || pthread_getspecific(inJob) != nil {
             for chunk in 0..<max(0, threads) { body(chunk) }
@@ -69,7 +72,7 @@ final class WorkerPool: @unchecked Sendable {
             return
         }
         defer { cadence_atomic_store(busy, 0) }
-        while workerCount < threads - 1 { startWorker(workerCount + 1, after: cadence_atomic_load(state)) }
+        while workerCount < threads - 1 { startWorker(after: cadence_atomic_load(state)) }
         pthread_setspecific(inJob, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(inJob, nil) }
         withoutActuallyEscaping(body) { body in
@@ -77,15 +80,15 @@ final class WorkerPool: @unchecked Sendable {
             withExtendedLifetime(current) {
                 job = UnsafeRawPointer(Unmanaged.passUnretained(current).toOpaque())
                 spinning = threads <= cores
-                cadence_atomic_store(running, threads - 1)
-                let generation = (cadence_atomic_load(state) >> 16) + 1
-                cadence_atomic_store(state, (generation << 16) | threads)
+                cadence_atomic_store(remaining, threads)
+                let generation = (cadence_atomic_load(state) >> 32) + 1
+                cadence_atomic_store(state, generation << 32 | threads << 16)
                 wake.lock()
                 if sleepers > 0 { wake.broadcast() }
                 wake.unlock()
-                current.body(0)
+                runClaimedChunks()
                 var spins = 0
-                while cadence_atomic_load(running) != 0 {
+                while cadence_atomic_load(remaining) != 0 {
                     cadence_spin_pause()
                     spins += 1
                     // More threads than cores, or a worker descheduled by another process (after some
@@ -97,43 +100,53 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func startWorker(_ chunk: Int, after seen: Int) {
-        let thread = Thread { [self] in work(chunk, after: seen) }
+    /// Claims and runs chunks of the current job until none is left; returns the state seen then.
+    @discardableResult
+    private func runClaimedChunks() -> Int {
+        while true {
+            let seen = cadence_atomic_load(state)
+            let next = seen & 0xFFFF, chunks = (seen >> 16) & 0xFFFF
+            guard next < chunks else { return seen }
+            guard cadence_atomic_exchange_if(state, seen, seen + 1) != 0 else { continue }
+            // The job cannot change before this chunk is finished, so `job` is the claimed chunk's.
+            if let pointer = job {
+                Unmanaged<Job>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.body(next) }
+            }
+            cadence_atomic_add(remaining, -1)
+        }
+    }
+
+    private func startWorker(after seen: Int) {
+        let thread = Thread { [self] in work(after: seen) }
         thread.stackSize = 8 << 20
         thread.start()
         workerCount += 1
     }
 
-    /// A worker's life: wait for each job after state `seen`, and run chunk `chunk` of those with enough
-    /// chunks. A worker that sits a job out may see the next one's state only (the caller does not wait
-    /// for it), but the state tells it whether it takes part in that one, and a job it takes part in
-    /// cannot be replaced before it has finished its chunk.
-    private func work(_ chunk: Int, after seen: Int) {
+    /// A worker's life: wait for the state to move on from `seen` (a new job), and claim its chunks.
+    private func work(after seen: Int) {
         pthread_setspecific(inJob, UnsafeRawPointer(bitPattern: 1))
         var seen = seen
         while true {
-            seen = waitForJob(after: seen)
-            guard chunk < (seen & 0xFFFF), let pointer = job else { continue }
-            Unmanaged<Job>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.body(chunk) }
-            cadence_atomic_add(running, -1)
+            waitForJob(after: seen)
+            seen = runClaimedChunks()
         }
     }
 
-    private func waitForJob(after seen: Int) -> Int {
+    private func waitForJob(after seen: Int) {
         let deadline = DispatchTime.now().uptimeNanoseconds + (spinning ? Self.spinNanoseconds : 0)
         var spins = 0
-        while true {
-            let current = cadence_atomic_load(state)
-            if current != seen { return current }
+        while cadence_atomic_load(state) == seen {
             cadence_spin_pause()
             spins += 1
-            if spins % 256 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
+            if spins % 256 == 0 && DispatchTime.now().uptimeNanoseconds > deadline {
+                wake.lock()
+                sleepers += 1
+                while cadence_atomic_load(state) == seen { wake.wait() }
+                sleepers -= 1
+                wake.unlock()
+                return
+            }
         }
-        wake.lock()
-        sleepers += 1
-        while cadence_atomic_load(state) == seen { wake.wait() }
-        sleepers -= 1
-        wake.unlock()
-        return cadence_atomic_load(state)
     }
 }
