@@ -7,14 +7,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-int cadence_depthwise_packed_supported(void) {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-int cadence_depthwise_wide_supported(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-}
-
 /// How a channel count is cut into blocks: with AVX-512, blocks of 16 lanes, and a remainder of at most 8
 /// channels as a last block of 8 (a 16-lane block there would compute up to 15 channels twice: 10 of
 /// X3D-M's 64 for its 54); with AVX2 only, or fewer than 16 channels, blocks of 8. A last block that does

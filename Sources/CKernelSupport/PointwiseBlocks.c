@@ -4,14 +4,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-int cadence_pointwise_supported(void) {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-int cadence_pointwise_wide_supported(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-}
-
 /// P pixels by V output vectors at channels `starts[0 ..< V]`.
 #define DEFINE_BLOCK(NAME, P, V, TARGET, VEC, LOADU, SET1, FMADD, ADD, STOREU)                        \
 __attribute__((target(TARGET), always_inline))                                                        \

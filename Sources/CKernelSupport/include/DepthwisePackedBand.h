@@ -19,14 +19,10 @@
 // 12-wide block needs all 16 vector registers without spills, which Swift's SIMD types did not give.
 
 #if defined(__x86_64__)
-/// Whether this CPU has the AVX2 and FMA instructions the kernel uses (the Swift side may be built for an
-/// older x86-64 level with CADENCE_TARGET_CPU).
-int cadence_depthwise_packed_supported(void);
-
-/// Whether this CPU has AVX-512F and VL, for the kernel's `wide` form: 16-lane blocks (twice the lanes
-/// per FMA) and 32 vector registers (28-wide blocks). Every call for one conv passes the same `wide`; 0
-/// gives the AVX2 form, which tests cover on such machines too.
-int cadence_depthwise_wide_supported(void);
+// The kernel needs AVX2 and FMA (`cadence_cpu_has_avx2`). Its `wide` form, where the CPU has AVX-512
+// (`cadence_cpu_has_avx512`), runs 16-lane blocks (twice the lanes per FMA) and, with 32 vector
+// registers, 28-wide ones. Every call for one conv passes the same `wide`; 0 gives the AVX2 form, which
+// tests cover on such machines too.
 
 /// Floats of one packed input row over all channel blocks (`[block][rows][width + 2][lanes]`, each
 /// block's plane `stride` lanes apart), rounded up to a 64-byte line: a band of `r` rows takes

@@ -28,6 +28,17 @@ static inline void cadence_stream_floats(float *destination, const float *source
 
 /// Makes earlier non-temporal stores visible before any later store (they are weakly ordered).
 static inline void cadence_store_fence(void) { _mm_sfence(); }
+
+/// Whether this CPU has AVX2 and FMA, which the C kernels need (the Swift side may be built for an
+/// older x86-64 level with CADENCE_TARGET_CPU).
+static inline int cadence_cpu_has_avx2(void) {
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/// Whether it also has AVX-512F and VL, for the C kernels' 16-lane forms.
+static inline int cadence_cpu_has_avx512(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
 #else
 static inline void cadence_stream_floats(float *destination, const float *source, long count) {
     memcpy(destination, source, (size_t)count * sizeof(float));

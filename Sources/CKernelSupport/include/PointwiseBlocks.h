@@ -14,11 +14,8 @@
 // and to pick AVX-512 at run time.
 
 #if defined(__x86_64__)
-/// Whether this CPU has AVX2 and FMA (the Swift side may be built for an older x86-64 level).
-int cadence_pointwise_supported(void);
-
-/// Whether this CPU has AVX-512F and VL, for the `wide` form (16-lane vectors).
-int cadence_pointwise_wide_supported(void);
+// Both need AVX2 and FMA (`cadence_cpu_has_avx2`); `wide` (16-lane vectors) needs AVX-512
+// (`cadence_cpu_has_avx512`).
 
 /// `pixels` output rows `y[p, 0 ..< cOut]` (rows `cOut` apart; `x` rows `cIn` apart) from weights
 /// `w[c * cOut + o]`, `bias`, and `residual` (rows `cOut` apart) when not NULL. `cOut` is at least 8, and

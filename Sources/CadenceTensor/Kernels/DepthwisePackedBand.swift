@@ -13,7 +13,7 @@ enum DepthwisePackedBand {
     static func handles(_ g: Conv3dGeometry) -> Bool {
         #if arch(x86_64)
         let one = Dims3(all: 1)
-        return cpuSupported && g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one
+        return KernelCPU.hasAVX2 && g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one
             && g.dilation == one && g.inputChannels >= 8 && g.output.w >= 8
         #else
         return false
@@ -21,11 +21,6 @@ enum DepthwisePackedBand {
     }
 
     #if arch(x86_64)
-    static let cpuSupported = cadence_depthwise_packed_supported() != 0
-
-    /// Whether this CPU runs the kernel's AVX-512 form (16-lane blocks), which `forward` takes by default.
-    static let wideSupported = cadence_depthwise_wide_supported() != 0
-
     /// L2 bytes for a band's three packed input frames: 9/16 of the core's L2 (288 KiB of Zen 3's
     /// 512 KiB, tuned there; the output rows and other data take the rest). With Zen 5's 1 MiB, 576 KiB
     /// ran the C54 row about 5% faster at 1 thread than 288 KiB did.
@@ -59,13 +54,13 @@ enum DepthwisePackedBand {
     }
 
     /// `output = act(depthwise(input) + bias)` for a geometry `handles` accepts; `weights` in the conv
-    /// layout `[C, 3, 3, 3, 1]`. `wide` picks the AVX-512 form (where `wideSupported`) or the AVX2 one.
+    /// layout `[C, 3, 3, 3, 1]`. `wide` picks the AVX-512 form (where the CPU has it) or the AVX2 one.
     static func forward(
         _ g: Conv3dGeometry, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, activation: Activation, output: UnsafeMutablePointer<Float>,
-        wide: Bool = wideSupported
+        wide: Bool = KernelCPU.hasAVX512
     ) {
-        let wide: Int32 = wide && wideSupported ? 1 : 0
+        let wide: Int32 = wide && KernelCPU.hasAVX512 ? 1 : 0
         let c = g.inputChannels
         let oT = g.output.t, oH = g.output.h, oW = g.output.w
         let frameFloats = oH * oW * c

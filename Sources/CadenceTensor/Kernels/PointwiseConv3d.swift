@@ -11,30 +11,21 @@ enum PointwiseConv3d {
     /// enough that the packed weights stay in L2 and BLAS's overheads dominate.
     static func handles(inputChannels cIn: Int, outputChannels cOut: Int) -> Bool {
         #if arch(x86_64)
-        return cpuSupported && cOut >= 8 && cIn <= 128 && cIn * cOut <= 32768
+        return KernelCPU.hasAVX2 && cOut >= 8 && cIn <= 128 && cIn * cOut <= 32768
         #else
         return false
         #endif
     }
 
-    #if arch(x86_64)
-    static let cpuSupported = cadence_pointwise_supported() != 0
-
-    /// Whether the kernel runs in 16-lane AVX-512 blocks here (`multiply`'s default).
-    static let wideSupported = cadence_pointwise_wide_supported() != 0
-    #else
-    static let wideSupported = false
-    #endif
-
     /// `output[p, o] = act(bias[o] + Σ_c input[p, c] * weights(o, c) + residual[p, o])` for `pixels` rows, where
     /// `weights(o, c)` is `weights[o * cIn + c]`, or `weights[c * cOut + o]` when `transposed`. `wide`
-    /// picks the AVX-512 blocks (where `wideSupported`) or the AVX2 ones. Only for products `handles`
+    /// picks the AVX-512 blocks (where the CPU has them) or the AVX2 ones. Only for products `handles`
     /// takes.
     static func multiply(
         _ input: UnsafePointer<Float>, pixels: Int, inputChannels cIn: Int, outputChannels cOut: Int,
         weights: UnsafePointer<Float>, transposed: Bool = false, bias: UnsafePointer<Float>?,
         residual: UnsafePointer<Float>? = nil, activation: Activation, output: UnsafeMutablePointer<Float>,
-        wide: Bool = wideSupported
+        wide: Bool = KernelCPU.hasAVX512
     ) {
         // Weights as [C_in, C_out] so one vector load covers consecutive output channels.
         let packed = Scratch(cIn * cOut + cOut)
@@ -46,7 +37,7 @@ enum PointwiseConv3d {
             b[o] = bias?[o] ?? 0
         }
         #if arch(x86_64)
-        let wide: Int32 = wide && wideSupported ? 1 : 0
+        let wide: Int32 = wide && KernelCPU.hasAVX512 ? 1 : 0
         let tile = 256
         KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in
             for t in slice {

@@ -20,7 +20,7 @@ enum PointwiseWeightGradient {
     /// weights that BLAS's packing of the tall operands would cost a noticeable share.
     static func handles(inputChannels cIn: Int, outputChannels cOut: Int) -> Bool {
         #if arch(x86_64)
-        return PointwiseConv3d.cpuSupported && cOut >= 8 && cIn * cOut <= 1 << 15
+        return KernelCPU.hasAVX2 && cOut >= 8 && cIn * cOut <= 1 << 15
         #else
         return false
         #endif
@@ -31,10 +31,10 @@ enum PointwiseWeightGradient {
     static func compute(
         input x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, pixels: Int,
         inputChannels cIn: Int, outputChannels cOut: Int, gradWeights: UnsafeMutablePointer<Float>,
-        wide: Bool = PointwiseConv3d.wideSupported
+        wide: Bool = KernelCPU.hasAVX512
     ) {
         #if arch(x86_64)
-        let wide: Int32 = wide && PointwiseConv3d.wideSupported ? 1 : 0
+        let wide: Int32 = wide && KernelCPU.hasAVX512 ? 1 : 0
         let tile = tile(inputChannels: cIn, outputChannels: cOut)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)

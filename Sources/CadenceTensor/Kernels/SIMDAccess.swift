@@ -1,3 +1,5 @@
+import CKernelSupport
+
 /// The vector the hand-vectorised kernels work in: one register. With AVX2 (x86-64-v3, such as AMD Zen 3) it is
 /// 8 floats, a `ymm` register, of which there are 16, and kernels size their register blocks for 16.
 /// Built for a CPU with AVX-512 (`Package.swift` defines CADENCE_WIDE_VECTORS then), it is 16 floats, a
@@ -10,6 +12,18 @@ typealias FloatVector = SIMD8<Float>
 
 /// Lanes in a `FloatVector`.
 let vectorWidth = FloatVector.scalarCount
+
+/// What the C kernels (`CKernelSupport`, x86-64 only) may use on this CPU, checked once at run time:
+/// they need AVX2 and FMA, and have 16-lane forms for AVX-512, whatever `FloatVector` was built as.
+enum KernelCPU {
+    #if arch(x86_64)
+    static let hasAVX2 = cadence_cpu_has_avx2() != 0
+    static let hasAVX512 = cadence_cpu_has_avx512() != 0
+    #else
+    static let hasAVX2 = false
+    static let hasAVX512 = false
+    #endif
+}
 
 /// Unaligned vector load (compiles to a plain `vmovups` or a memory operand of `vfmadd`).
 @inline(__always)

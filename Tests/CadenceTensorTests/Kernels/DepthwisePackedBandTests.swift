@@ -31,7 +31,7 @@ import Testing
         guard Self.available else { return }
         var rng = SeededRandom(seed: 13)
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
-        for wide in DepthwisePackedBand.wideSupported ? [false, true] : [false] {
+        for wide in KernelCPU.hasAVX512 ? [false, true] : [false] {
             for activation in [Activation.identity, .relu] {
                 let y = makeOutput(g.outputCount) {
                     DepthwisePackedBand.forward(g, input: x, weights: w, bias: bias, activation: activation,
@@ -90,7 +90,7 @@ import Testing
     /// x86-64 with AVX2 and FMA: where the packed path runs.
     static var available: Bool {
         #if arch(x86_64)
-        DepthwisePackedBand.cpuSupported
+        KernelCPU.hasAVX2
         #else
         false
         #endif

@@ -13,8 +13,8 @@ import Testing
     func matchesThePlainProduct(_ widths: (cIn: Int, cOut: Int)) {
         #if arch(x86_64)
         let (cIn, cOut) = widths
-        #expect(PointwiseConv3d.handles(inputChannels: cIn, outputChannels: cOut) == PointwiseConv3d.cpuSupported)
-        guard PointwiseConv3d.cpuSupported else { return }
+        #expect(PointwiseConv3d.handles(inputChannels: cIn, outputChannels: cOut) == KernelCPU.hasAVX2)
+        guard KernelCPU.hasAVX2 else { return }
         let pixels = 517
         var rng = SeededRandom(seed: UInt64(cIn * 100 + cOut))
         let x = rng.array(pixels * cIn), w = rng.array(cOut * cIn), bias = rng.array(cOut)
@@ -30,7 +30,7 @@ import Testing
         // The same weights laid out [C_in, C_out], as the data gradient passes them.
         var transposed = [Float](repeating: 0, count: cIn * cOut)
         for o in 0..<cOut { for c in 0..<cIn { transposed[c * cOut + o] = w[o * cIn + c] } }
-        for wide in PointwiseConv3d.wideSupported ? [false, true] : [false] {
+        for wide in KernelCPU.hasAVX512 ? [false, true] : [false] {
             for (weights, isTransposed) in [(w, false), (transposed, true)] {
                 let y = makeOutput(pixels * cOut) {
                     PointwiseConv3d.multiply(x, pixels: pixels, inputChannels: cIn, outputChannels: cOut,
@@ -47,8 +47,8 @@ import Testing
     func weightGradientMatchesThePlainSum(_ widths: (cIn: Int, cOut: Int)) {
         #if arch(x86_64)
         let (cIn, cOut) = widths
-        #expect(PointwiseWeightGradient.handles(inputChannels: cIn, outputChannels: cOut) == PointwiseConv3d.cpuSupported)
-        guard PointwiseConv3d.cpuSupported else { return }
+        #expect(PointwiseWeightGradient.handles(inputChannels: cIn, outputChannels: cOut) == KernelCPU.hasAVX2)
+        guard KernelCPU.hasAVX2 else { return }
         let pixels = 3 * PointwiseWeightGradient.tile(inputChannels: cIn, outputChannels: cOut) + 5
         var rng = SeededRandom(seed: UInt64(cIn * 1000 + cOut))
         let x = rng.array(pixels * cIn), dy = rng.array(pixels * cOut)
@@ -60,7 +60,7 @@ import Testing
                 expected[o * cIn + c] = sum
             }
         }
-        for wide in PointwiseConv3d.wideSupported ? [false, true] : [false] {
+        for wide in KernelCPU.hasAVX512 ? [false, true] : [false] {
             let dw = makeOutput(cOut * cIn) {
                 PointwiseWeightGradient.compute(input: x, gradOutput: dy, pixels: pixels, inputChannels: cIn,
                                                 outputChannels: cOut, gradWeights: $0, wide: wide)
