@@ -6,8 +6,7 @@ import CKernelSupport
 /// BLAS runs this as a GEMM whose inner dimension is the pixel count: with X3D's widths (tens to a few
 /// hundred channels) it spends much of its time packing both tall operands. Here each worker sweeps
 /// tiles of pixels with register blocks (`cadence_pointwise_weight_sums`, `PointwiseBlocks.h`). Sums
-/// are kept transposed (`[C_in, C_out]`, vectors along output channels) and per worker, then added and
-/// transposed once at the end. x86-64 only; elsewhere BLAS does these too.
+/// are kept per worker, then added once at the end. x86-64 only; elsewhere BLAS does these too.
 enum PointwiseWeightGradient {
     /// Pixels per tile: few enough that the tile's rows of both operands (16 KiB) stay in L1 while
     /// every block sweeps them. (Tiles sized for L2 left the FMAs waiting on loads: X3D's 54 > 24
@@ -35,6 +34,14 @@ enum PointwiseWeightGradient {
     ) {
         #if arch(x86_64)
         let wide: Int32 = wide && KernelCPU.hasAVX512 ? 1 : 0
+        // The blocks run vectors along one side of the sum and broadcast the other. Along the side whose
+        // vectors waste fewer lanes: for 54 > 24 with 16 lanes, 54 channels take 64 lanes (84% used) and
+        // 24 take 32 (75%); along the input channels the sums come out `[cOut][cIn]`, as `gradWeights` is.
+        let lanes = wide != 0 ? 16 : 8
+        func used(_ channels: Int) -> Double { Double(channels) / Double((channels + lanes - 1) / lanes * lanes) }
+        let alongInput = cIn >= lanes && used(cIn) > used(cOut)
+        let (broadcast, vectors) = alongInput ? (dy, x) : (x, dy)
+        let (broadcastChannels, vectorChannels) = alongInput ? (cOut, cIn) : (cIn, cOut)
         let tile = tile(inputChannels: cIn, outputChannels: cOut)
         let tiles = (pixels + tile - 1) / tile
         let workers = KernelThreads.workers(tiles)
@@ -44,14 +51,16 @@ enum PointwiseWeightGradient {
         KernelThreads.forEachSliceInFixedOrder(tiles) { worker, slice in
             for tileIndex in slice {
                 let p0 = tileIndex * tile, count = min(tile, pixels - p0)
-                cadence_pointwise_weight_sums(x + p0 * cIn, dy + p0 * cOut, count, cIn, cOut,
-                                              sums.pointer + worker * size, wide)
+                cadence_pointwise_weight_sums(broadcast + p0 * broadcastChannels, vectors + p0 * vectorChannels, count,
+                                              broadcastChannels, vectorChannels, sums.pointer + worker * size, wide)
             }
         }
+        // Sums are `[broadcast side][vector side]`: `[cIn][cOut]`, or `[cOut][cIn]` along the input.
         for o in 0..<cOut {
             for c in 0..<cIn {
+                let at = alongInput ? o * cIn + c : c * cOut + o
                 var total: Float = 0
-                for w in 0..<workers { total += sums.pointer[w * size + c * cOut + o] }
+                for w in 0..<workers { total += sums.pointer[w * size + at] }
                 gradWeights[o * cIn + c] = total
             }
         }
