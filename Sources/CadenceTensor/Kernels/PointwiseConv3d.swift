@@ -27,23 +27,17 @@ enum PointwiseConv3d {
         residual: UnsafePointer<Float>? = nil, activation: Activation, output: UnsafeMutablePointer<Float>,
         wide: Bool = KernelCPU.hasAVX512
     ) {
-        // Weights as [C_in, C_out] so one vector load covers consecutive output channels.
-        let packed = Scratch(cIn * cOut + cOut)
-        defer { packed.free() }
-        let wt = packed.pointer, b = packed.pointer + cIn * cOut
-        if transposed { wt.update(from: weights, count: cIn * cOut) }
-        for o in 0..<cOut {
-            if !transposed { for c in 0..<cIn { wt[c * cOut + o] = weights[o * cIn + c] } }
-            b[o] = bias?[o] ?? 0
-        }
         #if arch(x86_64)
         let wide: Int32 = wide && KernelCPU.hasAVX512 ? 1 : 0
+        let packed = Scratch(cadence_pointwise_packed_floats(cIn, cOut, wide))
+        defer { packed.free() }
+        cadence_pointwise_pack(packed.pointer, weights, transposed ? 1 : 0, bias, cIn, cOut, wide)
         let tile = 256
         KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in
             for t in slice {
                 let p0 = t * tile, p1 = min(pixels, p0 + tile)
-                cadence_pointwise_pixels(input + p0 * cIn, p1 - p0, cIn, cOut, wt, b, residual.map { $0 + p0 * cOut },
-                                         output + p0 * cOut, wide)
+                cadence_pointwise_pixels(input + p0 * cIn, p1 - p0, cIn, cOut, packed.pointer,
+                                         residual.map { $0 + p0 * cOut }, output + p0 * cOut, wide)
                 activation.apply(output + p0 * cOut, count: (p1 - p0) * cOut)
             }
         }

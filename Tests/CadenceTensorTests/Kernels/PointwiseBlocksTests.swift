@@ -4,10 +4,15 @@ import Testing
 /// The pointwise conv's register blocks (x86-64), in the AVX2 form and, where the CPU has AVX-512, the
 /// wide one: output channel counts that make every block group (one to four vectors, and the last
 /// vector moved back when the count is off the lanes), pixel counts with blocks and single pixels left
-/// over, several tiles, the weights as given or transposed, and a residual; and the weight gradient's
-/// blocks over the same widths (input channels left over from the blocks, masked overlapping vectors).
+/// over, several tiles, the weights as given or transposed, and a residual (odd and even input counts
+/// for the paired vectors); and the weight gradient's blocks over the same widths (input channels left
+/// over from the blocks, masked overlapping vectors, vectors along either side).
 @Suite struct PointwiseBlocksTests {
-    static let widths: [(cIn: Int, cOut: Int)] = [(3, 8), (5, 13), (24, 54), (54, 24), (7, 40), (2, 64), (9, 70)]
+    /// With 16 lanes, 17-24 channels end in three paired vectors (20: the last moved back), 40 and 54 in
+    /// whole vectors and one paired vector, 70 and 88 after a group of four whole vectors.
+    static let widths: [(cIn: Int, cOut: Int)] = [
+        (3, 8), (5, 13), (24, 54), (54, 24), (7, 40), (2, 64), (9, 70), (3, 20), (54, 17), (33, 88),
+    ]
 
     @Test(arguments: widths)
     func matchesThePlainProduct(_ widths: (cIn: Int, cOut: Int)) {
