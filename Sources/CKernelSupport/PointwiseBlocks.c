@@ -271,7 +271,8 @@ void cadence_pointwise_pack(float *packed, const float *weights, int transposed,
                             long cOut, int wide) {
     const PackedWeights layout = packed_weights(cIn, cOut, wide);
     for (long c = 0; c < cIn; c++)
-        for (long o = 0; o < cOut; o++) packed[c * cOut + o] = transposed ? weights[c * cOut + o] : weights[o * cIn + c];
+        for (long o = 0; o < cOut; o++)
+            packed[c * cOut + o] = transposed ? weights[c * cOut + o] : weights[o * cIn + c];
     for (long o = 0; o < cOut; o++) packed[layout.bias + o] = bias ? bias[o] : 0;
     if (layout.K == 0) return;
     const float *w = packed;
@@ -284,7 +285,8 @@ void cadence_pointwise_pack(float *packed, const float *weights, int transposed,
                 pair[1] = c + 1 < cIn ? w[(c + 1) * cOut + layout.pairStarts[k] + j] : 0;
             }
     for (long k = 0; k <= layout.K; k++)
-        for (long j = 0; j < 8; j++) pairBias[k * 8 + j] = k < layout.K ? packed[layout.bias + layout.pairStarts[k] + j] : 0;
+        for (long j = 0; j < 8; j++)
+            pairBias[k * 8 + j] = k < layout.K ? packed[layout.bias + layout.pairStarts[k] + j] : 0;
 }
 
 /// The wide form with paired vectors: whole vectors in groups of four (`wide_sweep4`), then the last

@@ -7,11 +7,12 @@
 // a multiple of the lanes).
 //
 // Blocks of P pixels by V output vectors keep P * V sums in registers: with AVX2's 16 registers 4x3,
-// 6x2 and 8x1; with AVX-512's 32 (16-lane vectors) also 4x4. With 16 lanes, an output count 1 to 8
-// past a multiple of 16 (X3D's 24 and 54) ends in paired vectors: 8 outputs by 2 inputs each. Each block size has enough independent sums to hide the FMA latency, which 4 pixels
-// by one vector did not: with 16 lanes, the 54 > 24 project conv (two vectors) ran 12% slower than in 8
-// lanes until it took 6x2 blocks. Written in C, like the depthwise kernel, for the exact register use
-// and to pick AVX-512 at run time.
+// 6x2 and 8x1; with AVX-512's 32 (16-lane vectors) also 4x4. Each block size has enough independent
+// sums to hide the FMA latency, which 4 pixels by one vector did not: with 16 lanes, the 54 > 24
+// project conv (two vectors) ran 12% slower than in 8 lanes until it took 6x2 blocks. With 16 lanes, an
+// output count 1 to 8 past a multiple of 16 (X3D's 24 and 54) ends in paired vectors, 8 outputs by 2
+// inputs each (`PointwiseBlocks.c`). Written in C, like the depthwise kernel, for the exact register
+// use and to pick AVX-512 at run time.
 
 #if defined(__x86_64__)
 // Both need AVX2 and FMA (`cadence_cpu_has_avx2`); `wide` (16-lane vectors) needs AVX-512
