@@ -40,8 +40,6 @@ long cadence_depthwise_packed_row_floats(long width, long channels, int wide) {
     return (floats + 15) / 16 * 16;
 }
 
-long cadence_depthwise_band_input_rows(long rows, long stride) { return stride * (rows - 1) + 3; }
-
 long cadence_depthwise_packed_weight_floats(long channels, int wide) {
     const ChannelBlocks layout = channel_blocks(channels, wide);
     return layout.blocks * layout.stride * 27;
@@ -114,30 +112,6 @@ static inline void NAME(const float *const *rows, const float *taps, VEC bias, f
     _Pragma("clang loop unroll(full)")                                                                \
     for (int j = 0; j < WIDTH; j++) STOREU(out + j * channels, acc[j]);                               \
 }
-/// The same for stride 2 along W: output j reads packed columns 2j, 2j + 1 and 2j + 2, so the 2 * WIDTH + 1
-/// columns are each loaded once, the even ones feeding two outputs and the odd ones one.
-#define DEFINE_STRIDED_BLOCK(NAME, WIDTH, TARGET, VEC, LANES, LOAD, FMADD, STOREU)                       \
-__attribute__((target(TARGET), always_inline))                                                        \
-static inline void NAME(const float *const *rows, const float *taps, VEC bias, float *out,            \
-                        long channels) {                                                              \
-    VEC acc[WIDTH];                                                                                   \
-    _Pragma("clang loop unroll(full)")                                                                \
-    for (int j = 0; j < WIDTH; j++) acc[j] = bias;                                                    \
-    for (int r = 0; r < 9; r++) {                                                                     \
-        const float *p = rows[r];                                                                     \
-        const VEC w0 = LOAD(taps + r * 3 * LANES), w1 = LOAD(taps + r * 3 * LANES + LANES);           \
-        const VEC w2 = LOAD(taps + r * 3 * LANES + 2 * LANES);                                        \
-        _Pragma("clang loop unroll(full)")                                                            \
-        for (int j = 0; j < 2 * WIDTH + 1; j++) {                                                     \
-            const VEC v = LOAD(p + j * LANES);                                                        \
-            if (j % 2 == 1) acc[j / 2] = FMADD(v, w1, acc[j / 2]);                                    \
-            if (j % 2 == 0 && j >= 2) acc[j / 2 - 1] = FMADD(v, w2, acc[j / 2 - 1]);                  \
-            if (j % 2 == 0 && j / 2 < WIDTH) acc[j / 2] = FMADD(v, w0, acc[j / 2]);                   \
-        }                                                                                             \
-    }                                                                                                 \
-    _Pragma("clang loop unroll(full)")                                                                \
-    for (int j = 0; j < WIDTH; j++) STOREU(out + j * channels, acc[j]);                               \
-}
 #define AVX2 "avx2,fma"
 #define AVX512 "avx512f,avx512vl,fma"
 DEFINE_BLOCK(narrow12, 12, AVX2, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
@@ -150,20 +124,11 @@ DEFINE_BLOCK(wide8, 8, AVX512, __m512, 16, _mm512_load_ps, _mm512_fmadd_ps, _mm5
 DEFINE_BLOCK(half28, 28, AVX512, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
 DEFINE_BLOCK(half14, 14, AVX512, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
 DEFINE_BLOCK(half8, 8, AVX512, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
-DEFINE_STRIDED_BLOCK(narrow12s2, 12, AVX2, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
-DEFINE_STRIDED_BLOCK(narrow8s2, 8, AVX2, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
-DEFINE_STRIDED_BLOCK(narrow4s2, 4, AVX2, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
-DEFINE_STRIDED_BLOCK(wide28s2, 28, AVX512, __m512, 16, _mm512_load_ps, _mm512_fmadd_ps, _mm512_storeu_ps)
-DEFINE_STRIDED_BLOCK(wide14s2, 14, AVX512, __m512, 16, _mm512_load_ps, _mm512_fmadd_ps, _mm512_storeu_ps)
-DEFINE_STRIDED_BLOCK(wide8s2, 8, AVX512, __m512, 16, _mm512_load_ps, _mm512_fmadd_ps, _mm512_storeu_ps)
-DEFINE_STRIDED_BLOCK(half28s2, 28, AVX512, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
-DEFINE_STRIDED_BLOCK(half14s2, 14, AVX512, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
-DEFINE_STRIDED_BLOCK(half8s2, 8, AVX512, __m256, 8, _mm256_load_ps, _mm256_fmadd_ps, _mm256_storeu_ps)
 
 /// One output row of one channel block, covered by blocks of `large`, then `middle`, then `small`
 /// outputs; a last partial block moves back to end at the row's end, recomputing a few outputs (rows
 /// are at least `small` wide).
-#define DEFINE_ROW(NAME, TARGET, VEC, LANES, LOADU, STRIDE, large, middle, small)                      \
+#define DEFINE_ROW(NAME, TARGET, VEC, LANES, LOADU, large, middle, small)                              \
 __attribute__((target(TARGET)))                                                                       \
 static void NAME(const float *const *rowStarts, long width, const float *taps, const float *bias,     \
                  float *out, long channels) {                                                         \
@@ -172,45 +137,39 @@ static void NAME(const float *const *rowStarts, long width, const float *taps, c
     long w = 0;                                                                                       \
     _Pragma("clang loop unroll(disable)")                                                             \
     for (; w + large##_width <= width; w += large##_width) {                                           \
-        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + STRIDE * w * LANES;                                 \
+        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + w * LANES;                                 \
         large(at, taps, bv, out + w * channels, channels);                                            \
     }                                                                                                 \
     if (w + middle##_width <= width) {                                                                \
-        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + STRIDE * w * LANES;                                 \
+        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + w * LANES;                                 \
         middle(at, taps, bv, out + w * channels, channels);                                           \
         w += middle##_width;                                                                          \
     }                                                                                                 \
     _Pragma("clang loop unroll(disable)")                                                             \
     for (; w + small##_width <= width; w += small##_width) {                                           \
-        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + STRIDE * w * LANES;                                 \
+        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + w * LANES;                                 \
         small(at, taps, bv, out + w * channels, channels);                                            \
     }                                                                                                 \
     if (w < width) {                                                                                  \
         w = width - small##_width;                                                                    \
-        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + STRIDE * w * LANES;                                 \
+        for (int r = 0; r < 9; r++) at[r] = rowStarts[r] + w * LANES;                                 \
         small(at, taps, bv, out + w * channels, channels);                                            \
     }                                                                                                 \
 }
 enum { narrow12_width = 12, narrow8_width = 8, narrow4_width = 4, wide28_width = 28, wide14_width = 14,
-       wide8_width = 8, half28_width = 28, half14_width = 14, half8_width = 8, narrow12s2_width = 12,
-       narrow8s2_width = 8, narrow4s2_width = 4, wide28s2_width = 28, wide14s2_width = 14, wide8s2_width = 8,
-       half28s2_width = 28, half14s2_width = 14, half8s2_width = 8 };
-DEFINE_ROW(narrow_row, AVX2, __m256, 8, _mm256_loadu_ps, 1, narrow12, narrow8, narrow4)
-DEFINE_ROW(wide_row, AVX512, __m512, 16, _mm512_loadu_ps, 1, wide28, wide14, wide8)
-DEFINE_ROW(half_row, AVX512, __m256, 8, _mm256_loadu_ps, 1, half28, half14, half8)
-DEFINE_ROW(narrow_row_s2, AVX2, __m256, 8, _mm256_loadu_ps, 2, narrow12s2, narrow8s2, narrow4s2)
-DEFINE_ROW(wide_row_s2, AVX512, __m512, 16, _mm512_loadu_ps, 2, wide28s2, wide14s2, wide8s2)
-DEFINE_ROW(half_row_s2, AVX512, __m256, 8, _mm256_loadu_ps, 2, half28s2, half14s2, half8s2)
+       wide8_width = 8, half28_width = 28, half14_width = 14, half8_width = 8 };
+DEFINE_ROW(narrow_row, AVX2, __m256, 8, _mm256_loadu_ps, narrow12, narrow8, narrow4)
+DEFINE_ROW(wide_row, AVX512, __m512, 16, _mm512_loadu_ps, wide28, wide14, wide8)
+DEFINE_ROW(half_row, AVX512, __m256, 8, _mm256_loadu_ps, half28, half14, half8)
 
 __attribute__((target("avx2,fma")))
 void cadence_depthwise_band(const float *previous, const float *current, const float *next, long rows,
-                            long width, long inputWidth, long stride, long channels, const float *weights,
-                            const float *bias, float *out, const float *const *prefetchRows, long prefetchCount,
-                            long prefetchFloats, float *streamDestination, const float *streamSource,
-                            long streamFloats, int wide) {
+                            long width, long channels, const float *weights, const float *bias, float *out,
+                            const float *const *prefetchRows, long prefetchCount, long prefetchFloats,
+                            float *streamDestination, const float *streamSource, long streamFloats,
+                            int wide) {
     const ChannelBlocks layout = channel_blocks(channels, wide);
-    const long columns = inputWidth + 2;
-    const long plane = cadence_depthwise_band_input_rows(rows, stride) * columns * layout.stride;
+    const long columns = width + 2, plane = (rows + 2) * columns * layout.stride;
     const float *frames[3] = {previous, current, next};
     const long prefetchLines = (prefetchFloats + 15) / 16, steps = layout.blocks * rows;
     long prefetched = 0, step = 0;
@@ -232,14 +191,10 @@ void cadence_depthwise_band(const float *previous, const float *current, const f
             const float *rowStarts[9];
             for (int kt = 0; kt < 3; kt++)
                 for (int kh = 0; kh < 3; kh++) {
-                    rowStarts[kt * 3 + kh] = frames[kt] + b * plane + (stride * h + kh) * columns * lanes;
+                    rowStarts[kt * 3 + kh] = frames[kt] + b * plane + (h + kh) * columns * lanes;
                 }
             float *o = out + h * width * channels + c0;
-            if (stride == 2) {
-                if (layout.stride == 8) narrow_row_s2(rowStarts, width, taps, bias + c0, o, channels);
-                else if (lanes == 16) wide_row_s2(rowStarts, width, taps, bias + c0, o, channels);
-                else half_row_s2(rowStarts, width, taps, bias + c0, o, channels);
-            } else if (layout.stride == 8) narrow_row(rowStarts, width, taps, bias + c0, o, channels);
+            if (layout.stride == 8) narrow_row(rowStarts, width, taps, bias + c0, o, channels);
             else if (lanes == 16) wide_row(rowStarts, width, taps, bias + c0, o, channels);
             else half_row(rowStarts, width, taps, bias + c0, o, channels);
             step++;

@@ -41,24 +41,19 @@ void cadence_depthwise_pack_weights(float *packed, const float *weights, long ch
 void cadence_depthwise_pack(float *packed, const float *frame, long firstRow, long rows, long height,
                             long width, long channels, int wide);
 
-/// Packed input rows a band of `rows` output rows reads, at `stride` 1 or 2 along H (and W): `rows + 2`,
-/// or `2 * rows + 1`.
-long cadence_depthwise_band_input_rows(long rows, long stride);
-
-/// `rows` output rows of one frame, `width` outputs wide, at `stride` 1 or 2 along H and W (1 along T):
-/// `previous`, `current` and `next` are the packed input rows (`inputWidth` wide) the band reads of the
-/// three input frames (`cadence_depthwise_band_input_rows` of them from input row `stride * h0 - 1`;
-/// zeros outside the clip); `weights` as `cadence_depthwise_pack_weights` left them; the result is
-/// written channels-last to `out` (`[rows][width][channels]`).
+/// `rows` output rows of one frame: `previous`, `current` and `next` are the packed rows
+/// `-1 ..< rows + 1` around them of the three input frames (zeros outside the clip); `weights` as
+/// `cadence_depthwise_pack_weights` left them; the result is written channels-last to `out`
+/// (`[rows][width][channels]`).
 /// While it computes, the first `prefetchFloats` floats of each of the `prefetchCount` rows in
 /// `prefetchRows` are requested from memory, and `streamFloats` floats (the previous frame's output) are
 /// copied from `streamSource` to `streamDestination` with non-temporal stores; the caller fences before
 /// other threads read them.
 void cadence_depthwise_band(const float *previous, const float *current, const float *next, long rows,
-                            long width, long inputWidth, long stride, long channels, const float *weights,
-                            const float *bias, float *out, const float *const *prefetchRows, long prefetchCount,
-                            long prefetchFloats, float *streamDestination, const float *streamSource,
-                            long streamFloats, int wide);
+                            long width, long channels, const float *weights, const float *bias, float *out,
+                            const float *const *prefetchRows, long prefetchCount, long prefetchFloats,
+                            float *streamDestination, const float *streamSource, long streamFloats,
+                            int wide);
 #endif
 
 #endif

@@ -1,12 +1,9 @@
 import CKernelSupport
 import Foundation
 
-/// X3D's depthwise conv forward (3x3x3, padding 1, stride 1, or 2 along H and W as in the first block of
-/// each stage) on x86-64: bands of output rows swept over the frames, each input frame's rows for the
-/// band copied once, channel-blocked, and read by the three output frames that use it
-/// (`DepthwisePackedBand.h` says why). At stride 2 a row block loads each input column once, where the
-/// generic kernel loaded every tap's input unaligned: X3D-M's res3 stride-2 conv (C108, 56x56 to 28x28)
-/// took 2.0 ms at 1 thread there, against 1.8 ms for PyTorch.
+/// X3D's depthwise conv forward (3x3x3, stride 1, padding 1) on x86-64: bands of output rows swept over
+/// the frames, each input frame's rows for the band copied once, channel-blocked, and read by the three
+/// output frames that use it (`DepthwisePackedBand.h` says why).
 ///
 /// Rows narrower than 8 outputs stay with `DepthwiseConv3d`'s own sweep: here they would run in 4-wide
 /// blocks of one channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25%
@@ -16,8 +13,8 @@ enum DepthwisePackedBand {
     static func handles(_ g: Conv3dGeometry) -> Bool {
         #if arch(x86_64)
         let one = Dims3(all: 1)
-        return KernelCPU.hasAVX2 && g.kernel == Dims3(all: 3) && (g.stride == one || g.stride == Dims3(1, 2, 2))
-            && g.padding == one && g.dilation == one && g.inputChannels >= 8 && g.output.w >= 8
+        return KernelCPU.hasAVX2 && g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one
+            && g.dilation == one && g.inputChannels >= 8 && g.output.w >= 8
         #else
         return false
         #endif
@@ -36,21 +33,21 @@ enum DepthwisePackedBand {
         return (l2 > 0 ? l2 : 512 * 1024) * 9 / 16
     }()
 
-    /// Bands of output rows per clip and runs of frames per band: bands whose input rows
-    /// (`cadence_depthwise_band_input_rows`) number no more than `rowsFitting`, enough work items for
-    /// every thread (4 per thread, as in `DepthwiseConv3d.forward`; as many as there can be when a clip
-    /// is too small for that), and of those splits the one that copies the fewest input rows: a band of
-    /// `r` rows over a run of `f` frames packs `s * (r - 1) + 3` rows (stride `s`) of `f + 2` frames.
+    /// Bands of output rows per clip and runs of frames per band: bands no taller than `rowsFitting`,
+    /// enough work items for every thread (4 per thread, as in `DepthwiseConv3d.forward`; as many as
+    /// there can be when a clip is too small for that), and of those splits the one that copies the
+    /// fewest input rows: a band of `r` rows over a run of `f` frames packs `r + 2` rows of `f + 2`
+    /// frames.
     static func split(_ g: Conv3dGeometry, rowsFitting: Int) -> (bands: Int, frameRuns: Int) {
-        let oT = g.output.t, oH = g.output.h, s = g.stride.h
+        let oT = g.output.t, oH = g.output.h
         let wanted = min(4 * Parallel.threadCount, g.batch * oH * oT)
         var best = (bands: oH, frameRuns: oT, copies: Double.infinity)
-        for bands in 1...oH where s * ((oH + bands - 1) / bands - 1) + 3 <= rowsFitting || bands == oH {
+        for bands in 1...oH where (oH + bands - 1) / bands <= rowsFitting || bands == oH {
             // The fewest runs that give enough items: more only copy more.
             let runs = min(oT, max(1, (wanted + g.batch * bands - 1) / (g.batch * bands)))
             guard g.batch * bands * runs >= wanted else { continue }
             let rows = Double(oH) / Double(bands), frames = Double(oT) / Double(runs)
-            let copies = (Double(s) * (rows - 1) + 3) * (frames + 2) / (rows * frames)
+            let copies = (rows + 2) * (frames + 2) / (rows * frames)
             if copies < best.copies { best = (bands, runs, copies) }
         }
         return (best.bands, best.frameRuns)
@@ -64,9 +61,9 @@ enum DepthwisePackedBand {
         wide: Bool = KernelCPU.hasAVX512
     ) {
         let wide: Int32 = wide && KernelCPU.hasAVX512 ? 1 : 0
-        let c = g.inputChannels, stride = g.stride.h
-        let oT = g.output.t, oH = g.output.h, oW = g.output.w, iH = g.input.h, iW = g.input.w
-        let frameFloats = oH * oW * c, inputFrameFloats = iH * iW * c
+        let c = g.inputChannels
+        let oT = g.output.t, oH = g.output.h, oW = g.output.w
+        let frameFloats = oH * oW * c
         // Weights as [block][tap][lanes]: one aligned load per tap and channel block.
         let packedWeights = Scratch(cadence_depthwise_packed_weight_floats(c, wide))
         defer { packedWeights.free() }
@@ -75,16 +72,16 @@ enum DepthwisePackedBand {
         defer { zeroBias.free() }
         let biasOrZero = bias ?? UnsafePointer(zeroBias.pointer)
 
-        let packedRowFloats = cadence_depthwise_packed_row_floats(iW, c, wide)
-        let rowsFitting = ringBytes / (3 * packedRowFloats * MemoryLayout<Float>.size)
-        let (bands, frameRuns) = split(g, rowsFitting: max(3, rowsFitting))
+        let packedRowFloats = cadence_depthwise_packed_row_floats(oW, c, wide)
+        let rowsFitting = ringBytes / (3 * packedRowFloats * MemoryLayout<Float>.size) - 2
+        let (bands, frameRuns) = split(g, rowsFitting: max(1, rowsFitting))
         let streamsOutput = g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes
         // Each worker keeps its ring of three packed frames (and two output buffers) across the bands it
         // takes; bands are handed out as workers ask, so one slowed by another process does fewer.
         // Frames outside the clip read a shared all-zero slot.
         let items = g.batch * bands * frameRuns
         let maxRows = (oH + bands - 1) / bands
-        let maxSlotFloats = cadence_depthwise_band_input_rows(maxRows, stride) * packedRowFloats
+        let maxSlotFloats = (maxRows + 2) * packedRowFloats
         let workers = KernelThreads.workers(items)
         let rings = Scratch.perWorker(workers, 3 * maxSlotFloats)
         let zeroFrame = Scratch(maxSlotFloats, zeroed: true)
@@ -99,18 +96,17 @@ enum DepthwisePackedBand {
             let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
             let h0 = oH * band / bands, rows = oH * (band + 1) / bands - h0
             let toStart = oT * run / frameRuns, toEnd = oT * (run + 1) / frameRuns
-            let inputRows = cadence_depthwise_band_input_rows(rows, stride), firstRow = stride * h0 - 1
-            let slotFloats = inputRows * packedRowFloats
+            let slotFloats = (rows + 2) * packedRowFloats
             let ring = rings[worker].pointer
             defer { cadence_store_fence() }
-            let prefetchRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: inputRows)
+            let prefetchRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: rows + 2)
             defer { prefetchRows.deallocate() }
-            let clip = input + n * oT * inputFrameFloats
+            let clip = input + n * oT * frameFloats
             func slot(_ t: Int) -> UnsafeMutablePointer<Float> { ring + t % 3 * slotFloats }
             func packed(_ t: Int) -> UnsafePointer<Float> { t >= 0 && t < oT ? UnsafePointer(slot(t)) : zeroSlot }
             func pack(_ t: Int) {
                 guard t >= 0, t < oT else { return }
-                cadence_depthwise_pack(slot(t), clip + t * inputFrameFloats, firstRow, inputRows, iH, iW, c, wide)
+                cadence_depthwise_pack(slot(t), clip + t * frameFloats, h0 - 1, rows + 2, oH, oW, c, wide)
             }
             pack(toStart - 1)
             pack(toStart)
@@ -121,17 +117,16 @@ enum DepthwisePackedBand {
                 // The rows the next frame's copy reads come from memory while this frame computes.
                 var prefetchCount = 0
                 if t + 2 < oT && t + 1 < toEnd {
-                    for h in max(0, firstRow)..<min(iH, firstRow + inputRows) {
-                        prefetchRows[prefetchCount] = clip + (t + 2) * inputFrameFloats + h * iW * c
+                    for h in max(0, h0 - 1)..<min(oH, h0 + rows + 1) {
+                        prefetchRows[prefetchCount] = clip + (t + 2) * frameFloats + h * oW * c
                         prefetchCount += 1
                     }
                 }
                 let destination = output + (n * oT + t) * frameFloats + h0 * oW * c
                 let out = streamsOutput ? rowBuffers[worker].pointer + t % 2 * maxRows * oW * c : destination
                 cadence_depthwise_band(
-                    packed(t - 1), packed(t), packed(t + 1), rows, oW, iW, stride, c, packedWeights.pointer,
-                    biasOrZero, out, prefetchRows, prefetchCount, iW * c, pending?.destination, pending?.source,
-                    pending?.count ?? 0, wide)
+                    packed(t - 1), packed(t), packed(t + 1), rows, oW, c, packedWeights.pointer, biasOrZero, out,
+                    prefetchRows, prefetchCount, oW * c, pending?.destination, pending?.source, pending?.count ?? 0, wide)
                 activation.apply(out, count: rows * oW * c)
                 if streamsOutput { pending = (destination, UnsafePointer(out), rows * oW * c) }
             }

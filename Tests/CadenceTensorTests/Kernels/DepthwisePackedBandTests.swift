@@ -1,17 +1,14 @@
-import CKernelSupport
 import Testing
 @testable import CadenceTensor
 
 /// X3D's depthwise forward on packed bands (x86-64), in its AVX2 form and, where the CPU has AVX-512, its
 /// wide one: row widths made of each form's blocks (12, 8, 4 and 28, 14, 8 wide) and a last block moved
 /// back to overlap, channel counts off the vector widths (the last channel block overlaps, or is an
-/// 8-lane block after 16-lane ones), single frames and rows (both neighbours are zero padding), stride 2
-/// along H and W (even and odd inputs), several clips, runs of frames, and an output large enough to
-/// leave through the streaming buffers.
+/// 8-lane block after 16-lane ones), single frames and rows (both neighbours are zero padding), several
+/// clips, runs of frames, and an output large enough to leave through the streaming buffers.
 @Suite struct DepthwisePackedBandTests {
-    static func depthwise(_ name: String, batch: Int = 1, _ input: Dims3, channels: Int, stride: Int = 1) -> ConvCase {
-        ConvCase(name: name, batch: batch, input: input, cIn: channels, cOut: channels,
-                 stride: Dims3(1, stride, stride), groups: channels)
+    static func depthwise(_ name: String, batch: Int = 1, _ input: Dims3, channels: Int) -> ConvCase {
+        ConvCase(name: name, batch: batch, input: input, cIn: channels, cOut: channels, groups: channels)
     }
 
     static let cases: [ConvCase] = [
@@ -23,10 +20,6 @@ import Testing
         depthwise("C=16 row of 26, frame runs", Dims3(9, 3, 26), channels: 16),
         depthwise("C=27 row of 30", Dims3(2, 3, 30), channels: 27),
         depthwise("C=216 row of 14", Dims3(2, 3, 14), channels: 216),
-        depthwise("C=108 stride 2, row of 10", Dims3(3, 9, 20), channels: 108, stride: 2),
-        depthwise("C=54 stride 2, odd input, rows of 9", Dims3(2, 6, 17), channels: 54, stride: 2),
-        depthwise("C=12 stride 2, row of 28 batch 2", batch: 2, Dims3(5, 4, 56), channels: 12, stride: 2),
-        depthwise("C=216 stride 2, frame runs", Dims3(9, 16, 16), channels: 216, stride: 2),
         depthwise("C=40 streamed, 56 wide", Dims3(4, 30, 56), channels: 40),
     ]
 
@@ -73,11 +66,6 @@ import Testing
         #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 8, 8), channels: 7)))
         #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 8, 7), channels: 16)))
         #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 8, 8), channels: 16, stride: 2)))
-        let strided = try Conv3dGeometry(batch: 1, input: Dims3(4, 16, 16), inputChannels: 16, outputChannels: 16,
-                                         kernel: Dims3(all: 3), stride: Dims3(1, 2, 2), padding: Dims3(all: 1),
-                                         groups: 16)
-        #expect(DepthwisePackedBand.handles(strided) == Self.available)
-        #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 14, 14), channels: 16, stride: 2)))
         #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 8, 8), channels: 16, padding: 0)))
         #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 8, 8), channels: 16, padding: 2, dilation: 2)))
         #expect(!DepthwisePackedBand.handles(try geometry(Dims3(4, 8, 8), channels: 16, padding: 2, kernel: 5)))
@@ -88,18 +76,13 @@ import Testing
     /// budget allows.
     @Test(arguments: [Dims3(16, 56, 56), Dims3(16, 14, 14), Dims3(4, 5, 5), Dims3(1, 3, 8), Dims3(16, 7, 7)])
     func splitFeedsEveryThreadWithinTheBudget(_ size: Dims3) throws {
-        for stride in [1, 2] {
-            let g = try Conv3dGeometry(batch: 1, input: size, inputChannels: 54, outputChannels: 54,
-                                       kernel: Dims3(all: 3), stride: Dims3(1, stride, stride),
-                                       padding: Dims3(all: 1), groups: 54)
-            let oH = g.output.h
-            for rowsFitting in [3, 5, 100] {
-                let (bands, runs) = DepthwisePackedBand.split(g, rowsFitting: rowsFitting)
-                #expect(bands >= 1 && bands <= oH && runs >= 1 && runs <= size.t)
-                #expect(bands * runs >= min(4 * Parallel.threadCount, oH * size.t))
-                let rows = (oH + bands - 1) / bands
-                #expect(cadence_depthwise_band_input_rows(rows, stride) <= rowsFitting || bands == oH)
-            }
+        let g = try Conv3dGeometry(batch: 1, input: size, inputChannels: 54, outputChannels: 54,
+                                   kernel: Dims3(all: 3), padding: Dims3(all: 1), groups: 54)
+        for rowsFitting in [1, 5, 100] {
+            let (bands, runs) = DepthwisePackedBand.split(g, rowsFitting: rowsFitting)
+            #expect(bands >= 1 && bands <= size.h && runs >= 1 && runs <= size.t)
+            #expect(bands * runs >= min(4 * Parallel.threadCount, size.h * size.t))
+            #expect((size.h + bands - 1) / bands <= rowsFitting || bands == size.h)
         }
     }
     #endif
