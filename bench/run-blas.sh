@@ -11,7 +11,9 @@ ROUNDS=${ROUNDS:-3}
 N=${N:-1024}
 OUT=bench/out/blas
 mkdir -p "$OUT"
-cc -O2 -o "$OUT/blas_sgemm" bench/blas_sgemm.c -ldl
+CC=${CC:-$(command -v cc || command -v clang || true)}
+[ -n "$CC" ] || { echo "run-blas: skipped (no C compiler: set CC)"; exit 0; }
+"$CC" -O2 -o "$OUT/blas_sgemm" bench/blas_sgemm.c -ldl
 
 # name|library|symbol|threads variable
 candidates=()
@@ -23,7 +25,7 @@ for dir in "$linked" /usr/lib/x86_64-linux-gnu/openblas-pthread /usr/lib/aarch64
         break
     fi
 done
-[ ${#candidates[@]} -eq 1 ] || { echo "run-blas: the OpenBLAS Cadence links was not found" >&2; exit 1; }
+[ ${#candidates[@]} -eq 1 ] || { echo "run-blas: skipped (the OpenBLAS Cadence links was not found as a .so.0)"; exit 0; }
 
 if [ ! -e "$OUT/pypi/scipy_openblas32/lib/libscipy_openblas.so" ]; then
     rm -rf "$OUT/pypi" && mkdir -p "$OUT/pypi"
