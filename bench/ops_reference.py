@@ -97,6 +97,8 @@ def all_rows():
     rows += conv_rows("pw 54>24 16x56x56", 54, 24, (16, 56, 56), (1, 1, 1))
     rows += conv_rows("dw3 C54 16x56x56", 54, 54, (16, 56, 56), (3, 3, 3), padding=(1, 1, 1), groups=54)
     rows += conv_rows("dw3 C216 16x14x14", 216, 216, (16, 14, 14), (3, 3, 3), padding=(1, 1, 1), groups=216)
+    # X3D-M's res5 after its first block: rows too short for the packed bands.
+    rows += conv_rows("dw3 C432 16x7x7", 432, 432, (16, 7, 7), (3, 3, 3), padding=(1, 1, 1), groups=432)
     # The first block of X3D-M's res2 to res5: stride 2 along H and W.
     for c, size in [(54, 112), (108, 56), (216, 28), (432, 14)]:
         rows += conv_rows(f"dw3s2 C{c} 16x{size}x{size}", c, c, (16, size, size), (3, 3, 3), stride=(1, 2, 2),

@@ -178,6 +178,9 @@ enum OpsRows {
         rows += conv("dw3 C54 16x56x56", try geometry(54, 54, x3d, Dims3(all: 3), padding: Dims3(all: 1), groups: 54))
         rows += conv("dw3 C216 16x14x14",
                      try geometry(216, 216, Dims3(16, 14, 14), Dims3(all: 3), padding: Dims3(all: 1), groups: 216))
+        // X3D-M's res5 after its first block: rows too short for the packed bands.
+        rows += conv("dw3 C432 16x7x7",
+                     try geometry(432, 432, Dims3(16, 7, 7), Dims3(all: 3), padding: Dims3(all: 1), groups: 432))
         // The first block of X3D-M's res2 to res5: stride 2 along H and W.
         for (c, size) in [(54, 112), (108, 56), (216, 28), (432, 14)] {
             rows += conv("dw3s2 C\(c) 16x\(size)x\(size)", try geometry(c, c, Dims3(16, size, size), Dims3(all: 3),

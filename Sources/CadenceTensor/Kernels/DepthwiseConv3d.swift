@@ -11,7 +11,8 @@ import CKernelSupport
 /// the conv layout `[C, kT, kH, kW, 1]` and are repacked tap-major per call (a few KiB). Channel counts
 /// below one vector take a scalar path.
 /// On x86-64, X3D's own geometry (3x3x3, stride 1, padding 1, rows of 8 or more) goes to
-/// `DepthwisePackedBand` instead, which copies the input channel-blocked first.
+/// `DepthwisePackedBand` instead, which copies the input channel-blocked first; 3-tap rows at stride 2,
+/// and shorter ones at stride 1, go to `DepthwiseStrips`, which sweeps a few frames per channel group.
 /// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
 /// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
 /// here; these entry points assume it.
@@ -42,6 +43,11 @@ enum DepthwiseConv3d {
             return
         }
         #endif
+        if DepthwiseStrips.handles(g) {
+            DepthwiseStrips.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                    output: output)
+            return
+        }
         let c = g.inputChannels
         let packed = tapMajor(g, weights)
         defer { packed.free() }

@@ -5,16 +5,19 @@ import Foundation
 /// the frames, each input frame's rows for the band copied once, channel-blocked, and read by the three
 /// output frames that use it (`DepthwisePackedBand.h` says why).
 ///
-/// Rows narrower than 8 outputs stay with `DepthwiseConv3d`'s own sweep: here they would run in 4-wide
-/// blocks of one channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25%
-/// slower than with the sweep's blocks of two vectors. Fewer than 8 channels have no block.
+/// Rows narrower than 8 outputs go to `DepthwiseStrips`: here they would run in 4-wide blocks of one
+/// channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25% slower than with
+/// blocks of two vectors. Fewer than 8 channels have no block.
 enum DepthwisePackedBand {
+    /// Output rows narrower than this go to `DepthwiseStrips` (see above).
+    static let minimumWidth = 8
+
     /// Whether `forward` takes this depthwise geometry on this machine.
     static func handles(_ g: Conv3dGeometry) -> Bool {
         #if arch(x86_64)
         let one = Dims3(all: 1)
         return KernelCPU.hasAVX2 && g.kernel == Dims3(all: 3) && g.stride == one && g.padding == one
-            && g.dilation == one && g.inputChannels >= 8 && g.output.w >= 8
+            && g.dilation == one && g.inputChannels >= 8 && g.output.w >= minimumWidth
         #else
         return false
         #endif

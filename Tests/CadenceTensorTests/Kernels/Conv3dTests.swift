@@ -105,13 +105,18 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  stride: Dims3(1, 2, 2), padding: Dims3(2, 3, 3)),
         ConvCase(name: "narrow input 3>24 pairs and a single", input: Dims3(2, 5, 27), cIn: 3, cOut: 24,
                  kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1)),
-        // Depthwise rows swept whole in register blocks (3-tap, unit stride, padding 0 or 1): one 4-wide
-        // block reading the padding on both sides; 8 + 4 + a last 4 moved back to overlap (vector pairs
-        // and a leftover vector); 4 + an overlapping 4 without padding.
+        // Depthwise rows swept whole in register blocks (3-tap, unit stride, padding 0 or 1; on x86-64
+        // the packed bands and strips take most): one 4-wide block reading the padding on both sides;
+        // 8 + 4 + a last 4 moved back to overlap (vector pairs and a leftover vector); 8 + an overlapping
+        // 4 without padding.
         ConvCase(name: "depthwise C=8 row of 4", input: Dims3(2, 3, 4), cIn: 8, cOut: 8, groups: 8),
         ConvCase(name: "depthwise C=20 row of 14", input: Dims3(2, 3, 14), cIn: 20, cOut: 20, groups: 20),
-        ConvCase(name: "depthwise C=20 row of 6 unpadded", input: Dims3(2, 3, 8), cIn: 20, cOut: 20,
+        ConvCase(name: "depthwise C=20 row of 10 unpadded", input: Dims3(2, 3, 12), cIn: 20, cOut: 20,
                  padding: Dims3(1, 1, 0), groups: 20),
+        // Stride 2 with 5 taps along W: the row sweep's edge pixels and interior blocks (3 taps go to
+        // `DepthwiseStrips`).
+        ConvCase(name: "depthwise C=40 stride 2, 5 taps along W", input: Dims3(3, 6, 21), cIn: 40, cOut: 40,
+                 kernel: Dims3(3, 3, 5), stride: Dims3(1, 2, 2), padding: Dims3(1, 1, 2), groups: 40),
     ]
 }
 
@@ -175,11 +180,11 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: [
         // X3D's geometry (on x86-64 the packed bands of `DepthwisePackedBand`, elsewhere rows swept in
-        // register blocks), then stride 2 (edge pixels and interior blocks); both outputs just over the
-        // streaming threshold.
+        // register blocks), then stride 2 with 5 taps along W (edge pixels and interior blocks); both
+        // outputs just over the streaming threshold.
         ConvCase(name: "depthwise C=20 streamed rows", input: Dims3(3, 40, 110), cIn: 20, cOut: 20, groups: 20),
-        ConvCase(name: "depthwise C=12 streamed stride 2", input: Dims3(5, 81, 243), cIn: 12, cOut: 12,
-                 stride: Dims3(1, 2, 2), groups: 12),
+        ConvCase(name: "depthwise C=12 streamed stride 2", input: Dims3(5, 81, 245), cIn: 12, cOut: 12,
+                 kernel: Dims3(3, 3, 5), stride: Dims3(1, 2, 2), padding: Dims3(1, 1, 2), groups: 12),
     ])
     func depthwiseStreamsLargeOutputsThroughARowBuffer(_ c: ConvCase) throws {
         let g = try c.geometry()
