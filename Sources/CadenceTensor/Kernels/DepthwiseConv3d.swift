@@ -11,8 +11,9 @@ import CKernelSupport
 /// the conv layout `[C, kT, kH, kW, 1]` and are repacked tap-major per call (a few KiB). Channel counts
 /// below one vector take a scalar path.
 /// On x86-64, X3D's own geometry (3x3x3, stride 1, padding 1, rows of 8 or more) goes to
-/// `DepthwisePackedBand` instead, which copies the input channel-blocked first; 3-tap rows at stride 2,
-/// and shorter ones at stride 1, go to `DepthwiseStrips`, which sweeps a few frames per channel group.
+/// `DepthwisePackedBand` instead, which copies the input channel-blocked first; 3-tap rows of up to 64
+/// columns at stride 2, and shorter ones at stride 1, go to `DepthwiseStrips`, which sweeps a few frames
+/// per channel group.
 /// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
 /// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
 /// here; these entry points assume it.

@@ -1,6 +1,6 @@
 /// The depthwise forward for rows of 3 taps along W at stride 2 (X3D's first block of each stage, which
-/// halves H and W), and at stride 1 where the rows are too short for `DepthwisePackedBand` (X3D's 7x7
-/// and 5x5 res5 frames); any kernel, stride and padding along T and H.
+/// halves H and W, from res3 on), and at stride 1 where the rows are too short for `DepthwisePackedBand`
+/// (X3D's 7x7 and 5x5 res5 frames); any kernel, stride and padding along T and H.
 ///
 /// The row-at-a-time sweep of `DepthwiseConv3d` loads every input row an output row reads, all
 /// channels, from L2 into L1 again for each output row and frame that reads it (4.5 times at stride 2
@@ -17,8 +17,14 @@ enum DepthwiseStrips {
     static func handles(_ g: Conv3dGeometry) -> Bool {
         g.kernel.w == 3 && (g.stride.w == 2 || g.stride.w == 1 && g.output.w < DepthwisePackedBand.minimumWidth)
             && g.dilation.w == 1 && g.padding.w <= 1 && g.output.w >= DepthwiseConv3d.block
-            && g.inputChannels >= vectorWidth
+            && g.input.w <= maximumInputWidth && g.inputChannels >= vectorWidth
     }
+
+    /// Wider rows stay with the row sweep. X3D-M's res2 first block (112 columns, 54 channels, its 43 MB
+    /// input read from memory) ran slower here at 1 thread: 4.3-4.9 ms against 4.1-4.5 with 16-lane
+    /// vectors, and 6.3-6.6 against 4.2-4.3 with 8-lane ones, whose groups cover a third of a pixel's
+    /// 216 bytes. At 56 columns and below (C108 to C432) the strips won in both widths.
+    static let maximumInputWidth = 64
 
     /// Output frames a work item sweeps per channel group. With 4, X3D-M's C108 16x56x56 row ran 5-10%
     /// faster than with all 16 frames (its strips for 6 input frames stay in L2), and the 14x14 and 28x28

@@ -72,8 +72,10 @@ import Testing
                                kernel: kernel, stride: Dims3(1, stride, stride), padding: Dims3(all: padding),
                                dilation: Dims3(all: dilation), groups: channels)
         }
-        #expect(DepthwiseStrips.handles(try geometry(Dims3(4, 112, 112))))
+        #expect(DepthwiseStrips.handles(try geometry(Dims3(4, 56, 56))))
         #expect(DepthwiseStrips.handles(try geometry(Dims3(4, 7, 7), stride: 1)))
+        // Rows wider than 64 columns stay with the row sweep.
+        #expect(!DepthwiseStrips.handles(try geometry(Dims3(4, 8, 65))))
         // Rows of 8 or more at unit stride are the packed bands' (or the row sweep's).
         #expect(!DepthwiseStrips.handles(try geometry(Dims3(4, 8, 8), stride: 1)))
         // Fewer than 4 outputs, fewer channels than a vector, other taps, padding or dilation along W.
