@@ -103,6 +103,8 @@ def all_rows():
     for c, size in [(54, 112), (108, 56), (216, 28), (432, 14)]:
         rows += conv_rows(f"dw3s2 C{c} 16x{size}x{size}", c, c, (16, size, size), (3, 3, 3), stride=(1, 2, 2),
                           padding=(1, 1, 1), groups=c)
+    # X3D's stem: its temporal depthwise conv, 5 frames, at 112x112.
+    rows += conv_rows("dwt5 C24 16x112x112", 24, 24, (16, 112, 112), (5, 1, 1), padding=(2, 0, 0), groups=24)
     rows += conv_rows("t3 1024>256 8x14x14", 1024, 256, (8, 14, 14), (3, 1, 1), padding=(1, 0, 0))
     rows += conv_rows("s3 256>256 8x14x14", 256, 256, (8, 14, 14), (1, 3, 3), padding=(0, 1, 1))
     rows += conv_rows("stem 3>64 8x224x224", 3, 64, (8, 224, 224), (1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3))

@@ -186,6 +186,9 @@ enum OpsRows {
             rows += conv("dw3s2 C\(c) 16x\(size)x\(size)", try geometry(c, c, Dims3(16, size, size), Dims3(all: 3),
                                                                     stride: Dims3(1, 2, 2), padding: Dims3(all: 1), groups: c))
         }
+        // X3D's stem: its temporal depthwise conv, 5 frames, at 112x112.
+        rows += conv("dwt5 C24 16x112x112", try geometry(24, 24, Dims3(16, 112, 112), Dims3(5, 1, 1),
+                                                         padding: Dims3(2, 0, 0), groups: 24))
         rows += conv("t3 1024>256 8x14x14", try geometry(1024, 256, Dims3(8, 14, 14), Dims3(3, 1, 1), padding: Dims3(1, 0, 0)))
         rows += conv("s3 256>256 8x14x14", try geometry(256, 256, Dims3(8, 14, 14), Dims3(1, 3, 3), padding: Dims3(0, 1, 1)))
         rows += conv("stem 3>64 8x224x224", try geometry(3, 64, Dims3(8, 224, 224), Dims3(1, 7, 7),

@@ -44,6 +44,11 @@ enum DepthwiseConv3d {
             return
         }
         #endif
+        if DepthwiseTemporal.handles(g) {
+            DepthwiseTemporal.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                      output: output)
+            return
+        }
         if DepthwiseStrips.handles(g) {
             DepthwiseStrips.forward(g, input: input, weights: weights, bias: bias, activation: activation,
                                     output: output)
