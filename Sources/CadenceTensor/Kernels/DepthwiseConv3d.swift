@@ -10,10 +10,11 @@ import CKernelSupport
 /// first, and large outputs leave through a row buffer with non-temporal stores. Weights use
 /// the conv layout `[C, kT, kH, kW, 1]` and are repacked tap-major per call (a few KiB). Channel counts
 /// below one vector take a scalar path.
-/// On x86-64, X3D's own geometry (3x3x3, stride 1, padding 1, rows of 8 or more) goes to
-/// `DepthwisePackedBand` instead, which copies the input channel-blocked first; 3-tap rows of up to 64
-/// columns at stride 2, and shorter ones at stride 1, go to `DepthwiseStrips`, which sweeps a few frames
-/// per channel group.
+/// Three geometries go elsewhere first. On x86-64, X3D's own geometry (3x3x3, stride 1, padding 1, rows
+/// of 8 or more) goes to `DepthwisePackedBand`, which copies the input channel-blocked first. On every
+/// architecture, kernels along T only go to `DepthwiseTemporal` (frames as flat arrays), and 3-tap rows
+/// of up to 64 columns at stride 2, and of 4 to 7 outputs at stride 1, go to `DepthwiseStrips`, which
+/// sweeps a few frames per channel group (both need at least one vector of channels).
 /// The data gradient of a unit-stride conv reuses the forward kernel with reversed filters; the
 /// weight gradient sums whole rows in registers. `Conv3d` routes every geometry with `isDepthwise`
 /// here; these entry points assume it.
@@ -213,9 +214,10 @@ enum DepthwiseConv3d {
     }
 
     /// Outputs of at least this many bytes are streamed past the caches (see `forward`); smaller ones
-    /// fit the L2 of the core that wrote them, where the next layer finds them. All of X3D-M's
-    /// depthwise outputs (10.8 MB in res2 to 1.4 MB in res5) stream; with the row prefetch, its
-    /// forward at 1 thread got about 8% faster (median of 8 alternating runs).
+    /// fit the L2 of the core that wrote them, where the next layer finds them. The packed bands and
+    /// `DepthwiseTemporal` use the same threshold; `DepthwiseStrips` stores plainly (streaming made its
+    /// rows 6-10% slower). With the row prefetch, streaming made X3D-M's forward at 1 thread about 8%
+    /// faster (median of 8 alternating runs, when all its depthwise convs ran here).
     static let streamingBytes = 1 << 20
 
     /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by

@@ -5,9 +5,10 @@ import Foundation
 /// the frames, each input frame's rows for the band copied once, channel-blocked, and read by the three
 /// output frames that use it (`DepthwisePackedBand.h` says why).
 ///
-/// Rows narrower than 8 outputs go to `DepthwiseStrips`: here they would run in 4-wide blocks of one
-/// channel vector only (4 accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25% slower than with
-/// blocks of two vectors. Fewer than 8 channels have no block.
+/// Rows narrower than 8 outputs go to `DepthwiseStrips` (those of 4 or more, with at least a vector of
+/// channels) or the row sweep: here they would run in 4-wide blocks of one channel vector only (4
+/// accumulators), and X3D's 5x5 and 7x7 res5 frames were 15-25% slower than with blocks of two vectors.
+/// Fewer than 8 channels have no block.
 enum DepthwisePackedBand {
     /// Output rows narrower than this go to `DepthwiseStrips` (see above).
     static let minimumWidth = 8

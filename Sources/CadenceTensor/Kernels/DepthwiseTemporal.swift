@@ -8,8 +8,9 @@ import CKernelSupport
 /// `DepthwiseConv3d` 24 channels took 32 lanes and each row repeated its weight loads.
 ///
 /// Work items are bands of a few thousand floats at the same place in every frame, swept over the
-/// output frames: a band's input frames stay in L1 and L2 while the next output frames reuse them,
-/// so each input float is read from memory once. (Bands of 1K to 64K floats ran alike.)
+/// output frames (split into runs of frames where there are too few bands for the threads): a band's
+/// input frames stay in L1 and L2 while the next output frames reuse them, so each input float is read
+/// from memory once. (Bands of 1K to 64K floats ran alike.)
 enum DepthwiseTemporal {
     /// Whether `forward` takes this depthwise geometry.
     static func handles(_ g: Conv3dGeometry) -> Bool {
@@ -42,11 +43,14 @@ enum DepthwiseTemporal {
         // Bands of whole groups of four periods (see `sweep`), so every band starts at lane pattern 0.
         let band = max(1, bandFloats / (4 * period)) * 4 * period
         let bands = (frameFloats + band - 1) / band
-        // Large outputs leave through a band buffer with non-temporal stores, as in the other depthwise
-        // paths: X3D's stem conv took 1.28-1.34 ms instead of 1.75-1.93 at 1 thread.
+        // Large outputs leave through a band buffer with non-temporal stores, as in the row sweep and
+        // the packed bands: X3D's stem conv took 1.28-1.34 ms instead of 1.75-1.93 at 1 thread.
         let streamsOutput = g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes
-        Parallel.forEach(g.batch * bands) { item in
-            let n = item / bands, b = item % bands
+        // Small frames make few bands: runs of output frames then give every thread work.
+        let wanted = 4 * Parallel.threadCount
+        let runs = g.batch * bands >= wanted ? 1 : min(oT, (wanted + g.batch * bands - 1) / (g.batch * bands))
+        Parallel.forEach(g.batch * bands * runs) { item in
+            let n = item / (bands * runs), b = item / runs % bands, run = item % runs
             let start = b * band, count = min(band, frameFloats - start)
             let clipIn = input + n * iT * frameFloats + start, clipOut = output + n * oT * frameFloats + start
             let frames = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: kT)
@@ -58,7 +62,7 @@ enum DepthwiseTemporal {
                 buffer?.deallocate()
                 cadence_store_fence()
             }
-            for to in 0..<oT {
+            for to in (oT * run / runs)..<(oT * (run + 1) / runs) {
                 var used = 0
                 for k in 0..<kT {
                     let ti = to * g.stride.t - g.padding.t + k * g.dilation.t

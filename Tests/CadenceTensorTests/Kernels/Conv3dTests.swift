@@ -105,10 +105,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
                  stride: Dims3(1, 2, 2), padding: Dims3(2, 3, 3)),
         ConvCase(name: "narrow input 3>24 pairs and a single", input: Dims3(2, 5, 27), cIn: 3, cOut: 24,
                  kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1)),
-        // Depthwise rows swept whole in register blocks (3-tap, unit stride, padding 0 or 1; on x86-64
-        // the packed bands and strips take most): one 4-wide block reading the padding on both sides;
-        // 8 + 4 + a last 4 moved back to overlap (vector pairs and a leftover vector); 8 + an overlapping
-        // 4 without padding.
+        // Depthwise rows swept whole in register blocks (3-tap, unit stride, padding 0 or 1; the packed
+        // bands and strips take the first two on x86-64, and the last case below keeps the padded blocks
+        // covered): one 4-wide block reading the padding on both sides; 8 + 4 + a last 4 moved back to
+        // overlap (vector pairs and a leftover vector); 8 + an overlapping 4 without padding.
         ConvCase(name: "depthwise C=8 row of 4", input: Dims3(2, 3, 4), cIn: 8, cOut: 8, groups: 8),
         ConvCase(name: "depthwise C=20 row of 14", input: Dims3(2, 3, 14), cIn: 20, cOut: 20, groups: 20),
         ConvCase(name: "depthwise C=20 row of 10 unpadded", input: Dims3(2, 3, 12), cIn: 20, cOut: 20,
@@ -117,6 +117,10 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
         // `DepthwiseStrips`).
         ConvCase(name: "depthwise C=40 stride 2, 5 taps along W", input: Dims3(3, 6, 21), cIn: 40, cOut: 40,
                  kernel: Dims3(3, 3, 5), stride: Dims3(1, 2, 2), padding: Dims3(1, 1, 2), groups: 40),
+        // A (1,3,3) kernel: padded rows of 8 + 4 + a block moved back in the row sweep on every
+        // architecture (the packed bands take only 3x3x3).
+        ConvCase(name: "depthwise C=20 (1,3,3) row of 14", input: Dims3(3, 4, 14), cIn: 20, cOut: 20,
+                 kernel: Dims3(1, 3, 3), padding: Dims3(0, 1, 1), groups: 20),
     ]
 }
 

@@ -4,7 +4,8 @@ import Testing
 /// The depthwise forward along T only, on frames as flat arrays: X3D's stem conv (24 channels, a lane
 /// period of a few vectors), channel counts whose period is many vectors or leaves a scalar tail,
 /// stride, dilation and no padding along T, several clips, frames of several bands with a partial last
-/// one, and an output large enough to leave through the streaming buffer.
+/// one, frames too small for a band per thread (runs of frames instead), and an output large enough to
+/// leave through the streaming buffer.
 @Suite struct DepthwiseTemporalTests {
     static func temporal(
         _ name: String, batch: Int = 1, _ input: Dims3, channels: Int, kernel: Int = 5, stride: Int = 1,
@@ -32,14 +33,23 @@ import Testing
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
         for activation in [Activation.identity, .relu] {
             let y = makeOutput(g.outputCount) {
-                Conv3d.forward(g, input: x, weights: w, bias: bias, activation: activation, output: $0)
+                DepthwiseTemporal.forward(g, input: x, weights: w, bias: bias, activation: activation, output: $0)
             }
             var expected = Reference.convForward(g, x, w, bias)
             expected.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
             #expect(maxRelativeError(y, expected) < 1e-5)
         }
-        let unbiased = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, output: $0) }
+        let unbiased = makeOutput(g.outputCount) {
+            DepthwiseTemporal.forward(g, input: x, weights: w, bias: nil, activation: .identity, output: $0)
+        }
         #expect(maxRelativeError(unbiased, Reference.convForward(g, x, w, nil)) < 1e-5)
+        // Through `Conv3d`, which routes it here, with the data gradient (the forward with reversed taps
+        // where the stride is 1).
+        let dy = rng.array(g.outputCount)
+        let routed = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, bias: bias, output: $0) }
+        #expect(maxRelativeError(routed, Reference.convForward(g, x, w, bias)) < 1e-5)
+        let dx = makeOutput(g.inputCount) { Conv3d.backwardData(g, gradOutput: dy, weights: w, gradInput: $0) }
+        #expect(maxRelativeError(dx, Reference.convBackwardData(g, dy, w)) < 1e-5)
     }
 
     @Test func casesCoverBandsAndStreaming() throws {
