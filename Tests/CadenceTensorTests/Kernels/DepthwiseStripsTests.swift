@@ -37,20 +37,9 @@ import Testing
     func matchesReference(_ c: ConvCase) throws {
         let g = try c.geometry()
         #expect(DepthwiseStrips.handles(g))
-        var rng = SeededRandom(seed: 17)
-        let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
-        for activation in [Activation.identity, .relu] {
-            let y = makeOutput(g.outputCount) {
-                DepthwiseStrips.forward(g, input: x, weights: w, bias: bias, activation: activation, output: $0)
-            }
-            var expected = Reference.convForward(g, x, w, bias)
-            expected.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
-            #expect(maxRelativeError(y, expected) < 1e-5)
+        expectForwardMatchesReference(g, seed: 17) { x, w, bias, activation, out in
+            DepthwiseStrips.forward(g, input: x, weights: w, bias: bias, activation: activation, output: out)
         }
-        let unbiased = makeOutput(g.outputCount) {
-            DepthwiseStrips.forward(g, input: x, weights: w, bias: nil, activation: .identity, output: $0)
-        }
-        #expect(maxRelativeError(unbiased, Reference.convForward(g, x, w, nil)) < 1e-5)
     }
 
     /// `Conv3d` sends these geometries here, and its data gradient of the unit-stride ones (the forward

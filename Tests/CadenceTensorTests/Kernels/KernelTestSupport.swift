@@ -1,4 +1,5 @@
 import CadenceTensor
+import Testing
 
 /// Deterministic test data: SplitMix64 floats uniform in [-1, 1).
 struct SeededRandom {
@@ -55,4 +56,26 @@ func dot(_ a: [Float], _ b: [Float]) -> Double {
 /// A few well-spread indices into an array of `count` elements, for finite-difference spot checks.
 func probeIndices(_ count: Int, probes: Int = 12) -> [Int] {
     Array(Set((0..<probes).map { ($0 * 7919 + 13) % count })).sorted()
+}
+
+/// A conv forward kernel's signature: `(input, weights, bias, activation, output)`.
+typealias ForwardKernel = (
+    [Float], [Float], UnsafePointer<Float>?, Activation, UnsafeMutablePointer<Float>
+) -> Void
+
+/// Expects `forward` to match the float64 reference on random data: with bias, without and with ReLU,
+/// and without bias.
+func expectForwardMatchesReference(_ g: Conv3dGeometry, seed: UInt64, _ forward: ForwardKernel) {
+    var rng = SeededRandom(seed: seed)
+    let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
+    for activation in [Activation.identity, .relu] {
+        let y = makeOutput(g.outputCount) { out in
+            bias.withUnsafeBufferPointer { forward(x, w, $0.baseAddress, activation, out) }
+        }
+        var expected = Reference.convForward(g, x, w, bias)
+        expected.withUnsafeMutableBufferPointer { activation.apply($0.baseAddress!, count: $0.count) }
+        #expect(maxRelativeError(y, expected) < 1e-5, "\(activation)")
+    }
+    let unbiased = makeOutput(g.outputCount) { forward(x, w, nil, .identity, $0) }
+    #expect(maxRelativeError(unbiased, Reference.convForward(g, x, w, nil)) < 1e-5)
 }
