@@ -46,7 +46,7 @@ enum DepthwiseStrips {
         let biasOrZero = bias ?? UnsafePointer(zeros.pointer)
         let plan = DepthwiseConv3d.ChannelPlan(channels: c)
         let kT = g.kernel.t, kH = g.kernel.h
-        let iT = g.input.t, iH = g.input.h, iW = g.input.w
+        let iW = g.input.w
         let oT = g.output.t, oH = g.output.h, oW = g.output.w
         let sW = g.stride.w, pW = g.padding.w
         // Work items: runs of frames, split further into bands of rows until every thread has a few.
@@ -68,20 +68,8 @@ enum DepthwiseStrips {
             }
             for ho in hoStart..<hoEnd {
                 for to in toStart..<toEnd {
-                    let list = rows + (to - toStart) * rowsPerFrame
-                    var count = 0
-                    for kt in 0..<kT {
-                        let ti = to * g.stride.t - g.padding.t + kt * g.dilation.t
-                        guard ti >= 0, ti < iT else { continue }
-                        for kh in 0..<kH {
-                            let hi = ho * g.stride.h - g.padding.h + kh * g.dilation.h
-                            guard hi >= 0, hi < iH else { continue }
-                            list[2 * count] = ((n * iT + ti) * iH + hi) * iW
-                            list[2 * count + 1] = (kt * kH + kh) * 3
-                            count += 1
-                        }
-                    }
-                    counts[to - toStart] = count
+                    counts[to - toStart] = DepthwiseConv3d.inputRows(g, clip: n, frame: to, row: ho,
+                                                                     into: rows + (to - toStart) * rowsPerFrame)
                 }
                 func sweep(_ c0: Int, pair: Bool) {
                     for to in toStart..<toEnd {
