@@ -69,6 +69,11 @@ public enum Conv3d {
                                    output: output)
             return
         }
+        if StemWinogradConv3d.handles(g) {
+            StemWinogradConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
+                                       output: output)
+            return
+        }
         if NarrowInputConv3d.handles(g) {
             NarrowInputConv3d.forward(g, input: input, weights: weights, bias: bias, activation: activation,
                                       output: output)
