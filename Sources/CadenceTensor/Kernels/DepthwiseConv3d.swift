@@ -88,9 +88,11 @@ enum DepthwiseConv3d {
         let threads = Parallel.threadCount, wanted = 4 * threads
         if g.batch * bands < wanted { bands = min(oH, (wanted + g.batch - 1) / g.batch) }
         let frameRuns = min(oT, max(1, (wanted + g.batch * bands - 1) / (g.batch * bands)))
-        // Large outputs go out through a row buffer with non-temporal stores: ordinary stores read
-        // every output line from memory first and evict the input rows the band keeps in L2.
-        let streamsOutput = plan != nil && g.outputCount * MemoryLayout<Float>.size >= streamingBytes
+        // Large outputs go out through a row buffer (`OutputStreaming`). With the row prefetch, that
+        // made X3D-M's forward at 1 thread about 8% faster (median of 8 alternating runs, when all its
+        // depthwise convs ran here). `DepthwiseStrips` stores plainly: streaming made its rows 6-10%
+        // slower.
+        let streamsOutput = plan != nil && OutputStreaming.applies(toFloats: g.outputCount)
         Parallel.forEach(g.batch * bands * frameRuns) { item in
             let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
             let hoStart = oH * band / bands, hoEnd = oH * (band + 1) / bands
@@ -224,13 +226,6 @@ enum DepthwiseConv3d {
         }
         return count
     }
-
-    /// Outputs of at least this many bytes are streamed past the caches (see `forward`); smaller ones
-    /// fit the L2 of the core that wrote them, where the next layer finds them. The packed bands and
-    /// `DepthwiseTemporal` use the same threshold; `DepthwiseStrips` stores plainly (streaming made its
-    /// rows 6-10% slower). With the row prefetch, streaming made X3D-M's forward at 1 thread about 8%
-    /// faster (median of 8 alternating runs, when all its depthwise convs ran here).
-    static let streamingBytes = 1 << 20
 
     /// The forward pass's channel loop: runs of three adjacent vectors (addressed from one pointer by
     /// constant offsets) and the single vectors left over, including the overlapping last one.

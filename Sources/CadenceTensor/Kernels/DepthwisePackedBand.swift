@@ -79,7 +79,9 @@ enum DepthwisePackedBand {
         let packedRowFloats = cadence_depthwise_packed_row_floats(oW, c, wide)
         let rowsFitting = ringBytes / (3 * packedRowFloats * MemoryLayout<Float>.size) - 2
         let (bands, frameRuns) = split(g, rowsFitting: max(1, rowsFitting))
-        let streamsOutput = g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes
+        // Plain stores, re-tried on Zen 5: the C54 and C216 rows 5-11% faster in the op benchmark (its
+        // data fits the L3), but X3D-M's forward 5% slower at 2 threads (and 4% faster at 1).
+        let streamsOutput = OutputStreaming.applies(toFloats: g.outputCount)
         // Each worker keeps its ring of three packed frames (and two output buffers) across the bands it
         // takes; bands are handed out as workers ask, so one slowed by another process does fewer.
         // Frames outside the clip read a shared all-zero slot.

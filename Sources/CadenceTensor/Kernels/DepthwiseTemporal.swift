@@ -45,7 +45,7 @@ enum DepthwiseTemporal {
         let bands = (frameFloats + band - 1) / band
         // Large outputs leave through a band buffer with non-temporal stores, as in the row sweep and
         // the packed bands: X3D's stem conv took 1.28-1.34 ms instead of 1.75-1.93 at 1 thread.
-        let streamsOutput = g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes
+        let streamsOutput = OutputStreaming.applies(toFloats: g.outputCount)
         // Small frames make few bands: runs of output frames then give every thread work.
         let wanted = 4 * Parallel.threadCount
         let runs = g.batch * bands >= wanted ? 1 : min(oT, (wanted + g.batch * bands - 1) / (g.batch * bands))

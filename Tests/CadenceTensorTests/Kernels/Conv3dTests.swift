@@ -192,7 +192,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
     ])
     func depthwiseStreamsLargeOutputsThroughARowBuffer(_ c: ConvCase) throws {
         let g = try c.geometry()
-        #expect(g.outputCount * MemoryLayout<Float>.size >= DepthwiseConv3d.streamingBytes)
+        #expect(OutputStreaming.applies(toFloats: g.outputCount))
         var rng = SeededRandom(seed: 9)
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
         let y = makeOutput(g.outputCount) {

@@ -5,7 +5,8 @@ import Testing
 /// its last tile holding one output; a 5x7x7 over several clips with T padding and a last block of tiles
 /// moved back to overlap; strided T, unit-stride H, no W padding and four input channels; one input
 /// channel, two channel blocks, and enough output rows that the threads take several slices, each
-/// refilling its ring of transformed rows. Builds without AVX-512 vectors leave these convs to
+/// refilling its ring of transformed rows; an output large enough to leave through the streaming row
+/// buffer. Builds without AVX-512 vectors leave these convs to
 /// `NarrowInputConv3d`; there the cases check the routing only.
 @Suite struct StemWinogradConv3dTests {
     static func stem(
@@ -23,6 +24,7 @@ import Testing
         stem("(2,3,7) 4 inputs, strided T, unit H, unpadded W, 19 wide", Dims3(5, 6, 43), cIn: 4,
              kernel: Dims3(2, 3, 7), stride: Dims3(2, 1, 2), padding: Dims3(1, 1, 0)),
         stem("1x7x7 1>128, many slices", Dims3(3, 40, 31), cIn: 1, cOut: 128),
+        stem("1x7x7, 129 wide: the output streamed", Dims3(2, 32, 258)),
     ]
 
     @Test(arguments: cases)
@@ -39,6 +41,11 @@ import Testing
         let x = rng.array(g.inputCount), w = rng.array(g.weightCount), bias = rng.array(g.outputChannels)
         let routed = makeOutput(g.outputCount) { Conv3d.forward(g, input: x, weights: w, bias: bias, output: $0) }
         #expect(maxRelativeError(routed, Reference.convForward(g, x, w, bias)) < c.tolerance)
+    }
+
+    @Test func casesCoverStreaming() throws {
+        #expect(!OutputStreaming.applies(toFloats: try Self.cases[3].geometry().outputCount))
+        #expect(OutputStreaming.applies(toFloats: try Self.cases[4].geometry().outputCount))
     }
 
     @Test func takesSevenTapStrideTwoStemsOnly() throws {
