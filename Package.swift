@@ -65,7 +65,7 @@ let package = Package(
             ],
             path: "Sources/CadenceBench"
         ),
-        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor"], exclude: ["Fixtures", "Kernels/Fixtures"]),
+        .testTarget(name: "CadenceTensorTests", dependencies: ["CadenceTensor", "CadenceTestSupport"], exclude: ["Fixtures", "Kernels/Fixtures"]),
         .testTarget(name: "CadenceNNTests", dependencies: ["CadenceNN"], exclude: ["Fixtures"]),
         // Helpers shared by the test targets (running the cadence and ffmpeg binaries).
         .target(name: "CadenceTestSupport", dependencies: ["CadenceTensor"], path: "Tests/CadenceTestSupport"),

@@ -14,10 +14,11 @@ import CKernelSupport
 /// those products are summed together: 7 sums per tile, each a product `[tiles, K] x [K, C_out]` with
 /// a short K (42 or 21 for an RGB `1x7x7` stem), run by a register block of 4 tiles by 4 vectors of
 /// output channels, one sum at a time across an output row so that its filters stay in L1. The output
-/// transform then folds each tile's 7 sums into its 4 outputs and adds the bias. Input rows are
-/// transformed once per slice of output rows: a ring keeps the transformed rows that the next output
-/// row reads again (7 taps at stride 2 read each input row for 3 or 4 output rows), and the rows it
-/// adds are prefetched while the current row computes.
+/// transform then folds each tile's 7 sums into its 4 outputs and adds the bias. Within a thread's
+/// slice of output rows, a ring keeps the transformed rows that the next output row reads again (7 taps
+/// at stride 2 read each input row for 3 or 4 output rows), and the rows it adds are prefetched while
+/// the current row computes. (A row that a later output frame reads through another temporal tap is
+/// transformed again.)
 ///
 /// The points are 0, ±1, ±2 and infinity, and 1/2 for F(4, 4). The input and output transforms are
 /// small integers; the filter transform has fractions down to 1/120. Against a float64 reference the
@@ -211,15 +212,16 @@ enum StemWinogradConv3d {
     ) {
         let cIn = g.inputChannels, width = g.input.w
         // Columns go four floats at a time (C_in <= 4), in the row's order: each store's extra floats
-        // are overwritten by the next tile's or fall in the plane's slack. The tiles whose eight columns
-        // lie inside the row, short of its last column (which is copied float by float so that no load
-        // reads past it), copy without checks.
+        // are overwritten by the next tile's or fall in the plane's slack. Loads of four floats stay
+        // inside the row up to column `lastLoaded`; the columns after it are copied float by float. The
+        // tiles whose eight columns all load whole copy without checks.
         @inline(__always) func copyColumn(_ column: Int, phase: Int, tile p: Int) {
             UnsafeMutableRawPointer(planes + phase * planeFloats + p * cIn).storeBytes(
                 of: UnsafeRawPointer(row + column * cIn).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
         }
-        let padding = g.padding.w
-        let inside = (padding + 7) / 8..<max((padding + 7) / 8, min(planeColumns, (width + padding - 1) / 8))
+        let padding = g.padding.w, lastLoaded = width - (4 + cIn - 1) / cIn
+        let firstInside = (padding + 7) / 8
+        let inside = firstInside..<max(firstInside, min(planeColumns, (lastLoaded + padding + 1) / 8))
         for p in 0..<planeColumns {
             if inside.contains(p) {
                 for phase in 0..<8 { copyColumn(8 * p + phase - padding, phase: phase, tile: p) }
@@ -228,9 +230,9 @@ enum StemWinogradConv3d {
             for phase in 0..<8 {
                 let column = 8 * p + phase - padding
                 let target = planes + phase * planeFloats + p * cIn
-                if column >= 0 && column < width - 1 {
+                if column >= 0 && column <= lastLoaded {
                     copyColumn(column, phase: phase, tile: p)
-                } else if column == width - 1 {
+                } else if column >= 0 && column < width {
                     for ci in 0..<cIn { target[ci] = row[column * cIn + ci] }
                 } else {
                     UnsafeMutableRawPointer(target).storeBytes(of: SIMD4<Float>(), as: SIMD4<Float>.self)

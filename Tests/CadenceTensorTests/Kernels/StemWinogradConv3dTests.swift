@@ -1,13 +1,15 @@
+import CadenceTestSupport
 import Testing
 @testable import CadenceTensor
 
 /// Seven-tap stride-2 stems by Winograd along W: SlowFast's slow stem (1x7x7) with one block of tiles,
 /// its last tile holding one output; a 5x7x7 over several clips with T padding and a last block of tiles
 /// moved back to overlap; strided T, unit-stride H, no W padding and four input channels; one input
-/// channel, two channel blocks, and enough output rows that the threads take several slices, each
-/// refilling its ring of transformed rows; an output large enough to leave through the streaming row
-/// buffer. Builds without AVX-512 vectors leave these convs to
-/// `NarrowInputConv3d`; there the cases check the routing only.
+/// channel (whose last columns cannot load four floats), two channel blocks, and enough output rows
+/// that the threads take several slices, each refilling its ring of transformed rows; two input
+/// channels with W padding 2; an output large enough to leave through the streaming row buffer; and
+/// one thread, whose single slice reuses every transformed row. Builds without AVX-512 vectors leave
+/// these convs to `NarrowInputConv3d`; there the cases check the routing only.
 @Suite struct StemWinogradConv3dTests {
     static func stem(
         _ name: String, batch: Int = 1, _ input: Dims3, cIn: Int = 3, cOut: Int = 64, kernel: Dims3 = Dims3(1, 7, 7),
@@ -24,6 +26,7 @@ import Testing
         stem("(2,3,7) 4 inputs, strided T, unit H, unpadded W, 19 wide", Dims3(5, 6, 43), cIn: 4,
              kernel: Dims3(2, 3, 7), stride: Dims3(2, 1, 2), padding: Dims3(1, 1, 0)),
         stem("1x7x7 1>128, many slices", Dims3(3, 40, 31), cIn: 1, cOut: 128),
+        stem("1x7x7 2 inputs, W padding 2, 16 wide", Dims3(2, 10, 33), cIn: 2, padding: Dims3(0, 3, 2)),
         stem("1x7x7, 129 wide: the output streamed", Dims3(2, 32, 258)),
     ]
 
@@ -43,9 +46,24 @@ import Testing
         #expect(maxRelativeError(routed, Reference.convForward(g, x, w, bias)) < c.tolerance)
     }
 
+    /// On one thread a slice holds every output row, so the ring's transformed rows serve the next
+    /// output rows (with many threads, slices can be single rows that never reuse them).
+    @Test func oneThreadReusesTransformedRows() throws {
+        guard StemWinogradConv3d.available else { return }
+        for c in [Self.cases[0], Self.cases[2], Self.cases[3]] {
+            let g = try c.geometry()
+            ThreadSettingsLock.on(threads: 1) {
+                expectForwardMatchesReference(g, seed: 41, tolerance: c.tolerance) { x, w, bias, activation, out in
+                    StemWinogradConv3d.forward(g, input: x, weights: w, bias: bias, activation: activation,
+                                               output: out)
+                }
+            }
+        }
+    }
+
     @Test func casesCoverStreaming() throws {
         #expect(!OutputStreaming.applies(toFloats: try Self.cases[3].geometry().outputCount))
-        #expect(OutputStreaming.applies(toFloats: try Self.cases[4].geometry().outputCount))
+        #expect(OutputStreaming.applies(toFloats: try Self.cases[5].geometry().outputCount))
     }
 
     @Test func takesSevenTapStrideTwoStemsOnly() throws {
