@@ -14,6 +14,8 @@ import Testing
         ("conv_pointwise", 2, 6, 5, Dims3(2, 3, 4), Dims3(all: 1), Dims3(all: 1), Dims3(all: 0), Dims3(all: 1), 1),
         ("depthwise", 1, 20, 20, Dims3(3, 5, 12), Dims3(all: 3), Dims3(all: 1), Dims3(all: 1), Dims3(all: 1), 20),
         ("depthwise_stride", 1, 18, 18, Dims3(4, 6, 7), Dims3(all: 3), Dims3(1, 2, 2), Dims3(all: 1), Dims3(all: 1), 18),
+        // SlowFast's slow stem at full width: `StemWinogradConv3d` on AVX-512 builds.
+        ("conv_stem_wide", 1, 3, 64, Dims3(2, 8, 30), Dims3(1, 7, 7), Dims3(1, 2, 2), Dims3(0, 3, 3), Dims3(all: 1), 1),
     ]
 
     @Test(arguments: 0..<convCases.count)
