@@ -84,11 +84,10 @@ public enum Conv3d {
         let cg = g.inputChannelsPerGroup, og = g.outputChannelsPerGroup
         let row = g.kernel.volume * cg
         let tiles = (pixels + tile - 1) / tile
-        let cols = Scratch.perWorker(KernelThreads.workers(tiles), g.isPointwise ? 0 : tile * row)
-        defer { cols.forEach { $0.free() } }
+        let colFloats = g.isPointwise ? 0 : tile * row
         if tiles == 1 && g.groups == 1 {
             // A few pixels (X3D's head on the pooled clip): one product, split over the pool.
-            let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: cols[0].pointer)
+            let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: ThreadScratch.floats(colFloats, slot: 0))
             let accumulates = bias != nil || residual != nil
             if accumulates { startTile(output, rows: pixels, channels: cOut, bias: bias, residual: residual) }
             Gemm.multiplyOnPool(transposeB: true, m: pixels, n: og, k: row, a: a, lda: lda,
@@ -96,8 +95,8 @@ public enum Conv3d {
             activation.apply(output, count: pixels * cOut)
             return
         }
-        KernelThreads.forEachSlice(tiles) { worker, slice in
-            let col = cols[worker]
+        KernelThreads.forEachSlice(tiles) { _, slice in
+            let col = ThreadScratch.floats(colFloats, slot: 0)
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 // The tile starts as bias + residual and the products accumulate onto it: one pass
@@ -108,7 +107,7 @@ public enum Conv3d {
                               residual: residual.map { $0 + p0 * cOut })
                 }
                 for group in 0..<g.groups {
-                    let (a, lda) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col.pointer)
+                    let (a, lda) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col)
                     Gemm.multiply(transposeB: true, m: rows, n: og, k: row, a: a, lda: lda,
                                   b: weights + group * og * row, ldb: row, beta: accumulates ? 1 : 0,
                                   c: output + p0 * cOut + group * og, ldc: cOut)
@@ -172,10 +171,8 @@ public enum Conv3d {
         // Column blocks scatter-add into overlapping input windows, so workers own whole images;
         // a single image runs its tiles in order with BLAS using every thread.
         let perImage = g.output.volume
-        let cols = Scratch.perWorker(KernelThreads.workers(g.batch), tile * row)
-        defer { cols.forEach { $0.free() } }
-        KernelThreads.forEachSlice(g.batch) { worker, images in
-            let col = cols[worker]
+        KernelThreads.forEachSlice(g.batch) { _, images in
+            let col = ThreadScratch.floats(tile * row, slot: 0)
             let imageSize = g.input.volume * cIn
             (gradInput + images.lowerBound * imageSize).initialize(repeating: 0, count: images.count * imageSize)
             for n in images {
@@ -184,8 +181,8 @@ public enum Conv3d {
                     let rows = min(tile, (n + 1) * perImage - p0)
                     for group in 0..<g.groups {
                         Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
-                                      b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)
-                        col2imAdd(g, col.pointer, group: group, firstPixel: p0, pixels: rows, into: gradInput)
+                                      b: weights + group * og * row, ldb: row, c: col, ldc: row)
+                        col2imAdd(g, col, group: group, firstPixel: p0, pixels: rows, into: gradInput)
                     }
                     p0 += rows
                 }
@@ -205,18 +202,16 @@ public enum Conv3d {
         let tile = tilePixels(g), perFrame = g.output.h * g.output.w, frames = g.batch * g.output.t
         // Input frames that no output frame reaches (temporal stride or padding) stay zero.
         gradInput.initialize(repeating: 0, count: g.inputCount)
-        let cols = Scratch.perWorker(KernelThreads.workers(frames), tile * row)
-        defer { cols.forEach { $0.free() } }
-        KernelThreads.forEachSlice(frames) { worker, slice in
-            let col = cols[worker]
+        KernelThreads.forEachSlice(frames) { _, slice in
+            let col = ThreadScratch.floats(tile * row, slot: 0)
             for f in slice {
                 var p0 = f * perFrame
                 while p0 < (f + 1) * perFrame {
                     let rows = min(tile, (f + 1) * perFrame - p0)
                     for group in 0..<g.groups {
                         Gemm.multiply(m: rows, n: row, k: og, a: gradOutput + p0 * cOut + group * og, lda: cOut,
-                                      b: weights + group * og * row, ldb: row, c: col.pointer, ldc: row)
-                        col2imAdd(g, col.pointer, group: group, firstPixel: p0, pixels: rows, into: gradInput)
+                                      b: weights + group * og * row, ldb: row, c: col, ldc: row)
+                        col2imAdd(g, col, group: group, firstPixel: p0, pixels: rows, into: gradInput)
                     }
                     p0 += rows
                 }
@@ -256,15 +251,13 @@ public enum Conv3d {
         let workers = KernelThreads.workers(tiles)
         gradWeights.initialize(repeating: 0, count: count)
         let partials = Scratch.perWorker(workers - 1, count, zeroed: true)
-        let cols = Scratch.perWorker(workers, g.isPointwise ? 0 : tile * row)
-        defer { cols.forEach { $0.free() } }
         KernelThreads.forEachSliceInFixedOrder(tiles) { worker, slice in
             let sum = worker == 0 ? gradWeights : partials[worker - 1].pointer
-            let col = cols[worker]
+            let col = ThreadScratch.floats(g.isPointwise ? 0 : tile * row, slot: 0)
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
                 for group in 0..<g.groups {
-                    let (b, ldb) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col.pointer)
+                    let (b, ldb) = groupColumns(g, input, group: group, firstPixel: p0, pixels: rows, scratch: col)
                     Gemm.multiply(transposeA: true, m: og, n: row, k: rows,
                                   a: gradOutput + p0 * cOut + group * og, lda: cOut, b: b, ldb: ldb,
                                   beta: 1, c: sum + group * og * row, ldc: row)

@@ -82,28 +82,22 @@ enum DepthwisePackedBand {
         // Plain stores, re-tried on Zen 5: the C54 and C216 rows 5-11% faster in the op benchmark (its
         // data fits the L3), but X3D-M's forward 5% slower at 2 threads (and 4% faster at 1).
         let streamsOutput = OutputStreaming.applies(toFloats: g.outputCount)
-        // Each worker keeps its ring of three packed frames (and two output buffers) across the bands it
-        // takes; bands are handed out as workers ask, so one slowed by another process does fewer.
-        // Frames outside the clip read a shared all-zero slot.
+        // Each thread packs into its own ring of three frames (and streams from two output buffers);
+        // bands are handed out as threads ask, so one slowed by another process does fewer. Frames
+        // outside the clip read a shared all-zero slot.
         let items = g.batch * bands * frameRuns
         let maxRows = (oH + bands - 1) / bands
         let maxSlotFloats = (maxRows + 2) * packedRowFloats
-        let workers = KernelThreads.workers(items)
-        let rings = Scratch.perWorker(workers, 3 * maxSlotFloats)
         let zeroFrame = Scratch(maxSlotFloats, zeroed: true)
         let zeroSlot = UnsafePointer(zeroFrame.pointer)
-        let rowBuffers = streamsOutput ? Scratch.perWorker(workers, 2 * maxRows * oW * c) : []
-        defer {
-            for ring in rings { ring.free() }
-            zeroFrame.free()
-            for buffer in rowBuffers { buffer.free() }
-        }
-        KernelThreads.forEachSlice(items) { worker, slice in for item in slice {
+        defer { zeroFrame.free() }
+        KernelThreads.forEachSlice(items) { _, slice in for item in slice {
             let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
             let h0 = oH * band / bands, rows = oH * (band + 1) / bands - h0
             let toStart = oT * run / frameRuns, toEnd = oT * (run + 1) / frameRuns
             let slotFloats = (rows + 2) * packedRowFloats
-            let ring = rings[worker].pointer
+            let ring = ThreadScratch.floats(3 * maxSlotFloats, slot: 0)
+            let rowBuffer = streamsOutput ? ThreadScratch.floats(2 * maxRows * oW * c, slot: 1) : nil
             defer { cadence_store_fence() }
             let prefetchRows = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: rows + 2)
             defer { prefetchRows.deallocate() }
@@ -129,7 +123,7 @@ enum DepthwisePackedBand {
                     }
                 }
                 let destination = output + (n * oT + t) * frameFloats + h0 * oW * c
-                let out = streamsOutput ? rowBuffers[worker].pointer + t % 2 * maxRows * oW * c : destination
+                let out = rowBuffer.map { $0 + t % 2 * maxRows * oW * c } ?? destination
                 cadence_depthwise_band(
                     packed(t - 1), packed(t), packed(t + 1), rows, oW, c, packedWeights.pointer, biasOrZero, out,
                     prefetchRows, prefetchCount, oW * c, pending?.destination, pending?.source, pending?.count ?? 0, wide)

@@ -65,13 +65,14 @@ final class SliceCounter: @unchecked Sendable {
     }
 }
 
-/// A float buffer owned by one worker for the span of a kernel call (from `BufferPool`, so large
-/// scratch is not mapped afresh on every call).
+/// A float buffer for the span of a kernel call (from `BufferPool`, so large scratch is not mapped
+/// afresh on every call): data the caller prepares or reads back, such as packed weights or per-worker
+/// partial sums. A worker's own working memory is `ThreadScratch`.
 struct Scratch {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 
-    /// One buffer per worker, for `forEachSlice` bodies.
+    /// One buffer per worker, for partial results the caller combines after the slices.
     static func perWorker(_ workers: Int, _ count: Int, zeroed: Bool = false) -> [Scratch] {
         (0..<workers).map { _ in Scratch(count, zeroed: zeroed) }
     }

@@ -53,10 +53,8 @@ enum NarrowInputConv3d {
         defer { zeroBias.free() }
         let biasPointer = UnsafePointer(bias ?? UnsafePointer(zeroBias.pointer))
         let outputRows = g.batch * g.output.t * g.output.h
-        let rowBuffers = Scratch.perWorker(KernelThreads.workers(outputRows), kRows * rowFloats)
-        defer { rowBuffers.forEach { $0.free() } }
-        KernelThreads.forEachSlice(outputRows) { worker, slice in
-            let rows = rowBuffers[worker].pointer
+        KernelThreads.forEachSlice(outputRows) { _, slice in
+            let rows = ThreadScratch.floats(kRows * rowFloats, slot: 0)
             var valid = [Int](repeating: 0, count: kRows)
             for r in slice {
                 let ho = r % g.output.h, to = (r / g.output.h) % g.output.t, n = r / (g.output.h * g.output.t)

@@ -73,12 +73,10 @@ enum StemWinogradConv3d {
         // Each sum's products for a whole row: `[sum][tile][blockChannels]`.
         let productFloats = sums.count * tiles * blockChannels
         let outputRows = g.batch * g.output.t * g.output.h
-        let workers = KernelThreads.workers(outputRows)
         // Large outputs leave through a row buffer (`OutputStreaming`): 8-10% faster for SlowFast's stem.
         let streamsOutput = OutputStreaming.applies(toFloats: g.outputCount)
         let rowBufferFloats = streamsOutput ? oW * cOut + 16 : 0
-        let buffers = Scratch.perWorker(workers, kRows * slotFloats + 8 * planeFloats + productFloats + rowBufferFloats)
-        defer { buffers.forEach { $0.free() } }
+        let scratchFloats = kRows * slotFloats + 8 * planeFloats + productFloats + rowBufferFloats
         /// The input rows output row `r` reads, inside the clip: its kernel row, the ring slot for it and
         /// its index among the input's rows. Rows of one frame share slots by their index modulo kH,
         /// which the kH rows one output row reads never do.
@@ -95,8 +93,8 @@ enum StemWinogradConv3d {
             }
         }
         let rowFloats = g.input.w * cIn
-        KernelThreads.forEachSlice(outputRows) { worker, slice in
-            let ring = buffers[worker].pointer
+        KernelThreads.forEachSlice(outputRows) { _, slice in
+            let ring = ThreadScratch.floats(scratchFloats, slot: 0)
             let planes = ring + kRows * slotFloats
             let products = planes + 8 * planeFloats
             let rowBuffer = products + productFloats

@@ -55,14 +55,10 @@ enum TemporalWinogradConv3d: WinogradConvolution {
         let blocksPerPair = min(pixels, max(1, (rounds * threads + perFrame - 1) / perFrame))
         let block = (pixels + blocksPerPair - 1) / blocksPerPair
         let items = perFrame * blocksPerPair
-        let workers = KernelThreads.workers(items)
-        let frameSums = Scratch.perWorker(workers, 4 * block * k)
-        let products = Scratch.perWorker(workers, 4 * block * n)
-        defer { (frameSums + products).forEach { $0.free() } }
         let starts = (input: ChannelVectors(channels: k).starts, output: ChannelVectors(channels: n).starts)
         let zero = FloatVector(repeating: 0)
-        KernelThreads.forEachSlice(items) { worker, slice in
-            let v = frameSums[worker].pointer, m = products[worker].pointer
+        KernelThreads.forEachSlice(items) { _, slice in
+            let v = ThreadScratch.floats(4 * block * k, slot: 0), m = ThreadScratch.floats(4 * block * n, slot: 1)
             for item in slice {
                 let clip = item / (pairs * blocksPerPair), pair = (item / blocksPerPair) % pairs
                 let p0 = (item % blocksPerPair) * block, count = min(block, pixels - p0)

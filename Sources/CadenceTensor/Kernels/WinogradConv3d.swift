@@ -78,18 +78,14 @@ enum WinogradConv3d: WinogradConvolution {
         let rounds = (tiles + largest * threads - 1) / (largest * threads)
         let blocks = min(tiles, rounds * threads)
         let block = (tiles + blocks - 1) / blocks
-        let workers = KernelThreads.workers(blocks)
-        let patches = Scratch.perWorker(workers, 16 * block * k)
-        let products = Scratch.perWorker(workers, 16 * block * n)
-        let edges = Scratch.perWorker(workers, 16 * k)
-        defer { (patches + products + edges).forEach { $0.free() } }
         let filterRow = transposedFilters ? k : n
-        KernelThreads.forEachSlice((tiles + block - 1) / block) { worker, slice in
-            let v = patches[worker].pointer, m = products[worker].pointer
+        KernelThreads.forEachSlice((tiles + block - 1) / block) { _, slice in
+            let v = ThreadScratch.floats(16 * block * k, slot: 0), m = ThreadScratch.floats(16 * block * n, slot: 1)
+            let edge = ThreadScratch.floats(16 * k, slot: 2)
             for b in slice {
                 let first = b * block, count = min(block, tiles - first)
                 transformPatches(geometry, input, channels: k, tiles: first..<(first + count), into: v,
-                                 stride: block * k, edge: edges[worker].pointer)
+                                 stride: block * k, edge: edge)
                 for position in 0..<16 {
                     Gemm.multiply(transposeB: transposedFilters, m: count, n: n, k: k,
                                   a: v + position * block * k, lda: k,

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Kernel scratch that belongs to the calling thread and stays with it from one kernel call to the
+/// next: im2col columns, packed input rows, transformed tiles, row buffers.
+///
+/// Why per thread: a worker writes its scratch, so the lines sit modified in its core's caches. Taken
+/// from `BufferPool` on every call and handed out by worker index, a buffer went to whichever thread
+/// ran that worker, and the pool's last-in-first-out order swapped the buffers of a 2-thread run from
+/// one call to the next. Every line a worker then wrote first had to come out of the other core's
+/// caches. Where the two cores share an L3 that costs little; in this host's placements where they
+/// apparently do not, `dw3 C54 16x56x56` at 2 threads took 1.06 ms instead of 0.66 (its input copy, which
+/// writes the packed rows, twice as long). A thread's own buffer stays in its own caches.
+///
+/// Rules: a kernel takes its slots inside its worker body (or on the caller, for work it does alone)
+/// and calls no other kernel that takes slots while it uses them. A slot's buffer grows to the largest
+/// request it has seen and is freed when its thread exits; kernels bound their scratch (a block, a band
+/// or a tile budget), so a thread holds at most about 9 MiB (the Winograd kernels' two 4 MiB blocks).
+enum ThreadScratch {
+    /// Slots a kernel may take: 0 up to `slots - 1`.
+    static let slots = 3
+
+    /// The calling thread's buffer `slot`: at least `count` floats, 64-byte aligned, contents left
+    /// from its last use.
+    static func floats(_ count: Int, slot: Int) -> UnsafeMutablePointer<Float> {
+        precondition(slot >= 0 && slot < slots, "scratch slot \(slot) out of range")
+        return Buffers.current.floats(max(count, 1), slot: slot)
+    }
+
+    private final class Buffers {
+        private var pointers = [UnsafeMutableRawPointer?](repeating: nil, count: ThreadScratch.slots)
+        private var capacities = [Int](repeating: 0, count: ThreadScratch.slots)
+
+        /// The thread-specific key; its destructor frees an exiting thread's buffers.
+        private static let key: pthread_key_t = {
+            var key = pthread_key_t()
+            pthread_key_create(&key) { raw in
+                if let raw { Unmanaged<Buffers>.fromOpaque(raw).release() }
+            }
+            return key
+        }()
+
+        static var current: Buffers {
+            if let raw = pthread_getspecific(key) { return Unmanaged<Buffers>.fromOpaque(raw).takeUnretainedValue() }
+            let buffers = Buffers()
+            pthread_setspecific(key, Unmanaged.passRetained(buffers).toOpaque())
+            return buffers
+        }
+
+        func floats(_ count: Int, slot: Int) -> UnsafeMutablePointer<Float> {
+            let bytes = count * MemoryLayout<Float>.stride
+            if capacities[slot] < bytes {
+                pointers[slot]?.deallocate()
+                // Rounded up as the pool's size classes are, so slowly growing requests rarely reallocate.
+                let capacity = BufferPool.sizeClass(bytes)
+                pointers[slot] = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+                capacities[slot] = capacity
+            }
+            return pointers[slot]!.bindMemory(to: Float.self, capacity: count)
+        }
+
+        deinit { pointers.forEach { $0?.deallocate() } }
+    }
+}
