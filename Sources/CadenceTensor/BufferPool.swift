@@ -1,7 +1,7 @@
 import Foundation
 
-/// Recycles large float buffers between tensors (and kernel scratch) instead of returning them to
-/// the system.
+/// Recycles large float buffers between tensors (and kernels' per-call buffers, `Scratch`) instead of
+/// returning them to the system. A kernel worker's own working memory is `ThreadScratch`.
 ///
 /// A training step allocates the same activation and gradient buffers every step. Buffers of
 /// hundreds of KiB and more come from the system as fresh pages, which the OS must zero and map one
@@ -24,7 +24,7 @@ import Foundation
 /// so memory the pool evicts stayed resident there, and a 2-thread SlowFast run grew to twice its
 /// live size over a few forward passes.
 public final class BufferPool: @unchecked Sendable {
-    /// The pool every `TensorStorage` and kernel scratch buffer comes from.
+    /// The pool every `TensorStorage` and kernel `Scratch` buffer comes from.
     public static let shared = BufferPool()
 
     /// Buffers below this many bytes go straight to the allocator, which recycles them cheaply.

@@ -9,7 +9,7 @@
 /// weights with BLAS. Depthwise geometries go to `DepthwiseConv3d`. Work is spread over the shared pool
 /// with BLAS single-threaded inside it.
 public enum Conv3d {
-    /// Floats of im2col scratch each worker may hold (2 MiB).
+    /// Floats of im2col scratch each thread may hold (2 MiB).
     static let scratchBudget = 1 << 19
 
     /// Output pixels per tile: enough rows for an efficient GEMM, few enough for the scratch budget.
@@ -86,7 +86,8 @@ public enum Conv3d {
         let tiles = (pixels + tile - 1) / tile
         let colFloats = g.isPointwise ? 0 : tile * row
         if tiles == 1 && g.groups == 1 {
-            // A few pixels (X3D's head on the pooled clip): one product, split over the pool.
+            // A few pixels (X3D's head on the pooled clip): one product, split over the pool, whose
+            // threads read the caller's columns and take no scratch of their own.
             let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: ThreadScratch.floats(colFloats, slot: 0))
             let accumulates = bias != nil || residual != nil
             if accumulates { startTile(output, rows: pixels, channels: cOut, bias: bias, residual: residual) }

@@ -6,7 +6,8 @@ enum KernelThreads {
     /// `Parallel.threadCount` workers. Workers take slices of about a quarter of their share from a
     /// shared counter, so a worker slowed by another process on its core does less of the work
     /// instead of holding up the rest; a worker may therefore be called several times, always with
-    /// its own index (below `workers(count)`), which callers use to pick per-worker scratch. BLAS runs
+    /// its own index (below `workers(count)`), which callers use to pick per-worker partial results
+    /// (the index is not tied to a thread: working memory is `ThreadScratch`). BLAS runs
     /// single-threaded meanwhile, since the pool already occupies every core.
     static func forEachSlice(_ count: Int, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
         distribute(count, fixedOrder: false, body)

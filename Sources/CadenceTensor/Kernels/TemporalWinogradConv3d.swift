@@ -9,7 +9,7 @@
 /// doing a third fewer multiply-adds is what makes them faster. `Conv3d` routes `handles(g)` here,
 /// for the data gradient too (see `WinogradConvolution`).
 enum TemporalWinogradConv3d: WinogradConvolution {
-    /// Floats of transformed frames (or products) each worker holds for one block (4 MiB).
+    /// Floats of transformed frames (or products) each thread holds for one block (4 MiB).
     static let blockBudget = 1 << 20
 
     static func handles(_ g: Conv3dGeometry) -> Bool {

@@ -10,7 +10,7 @@
 /// the direct sum (the kernel tests hold them to 1e-5 of a float64 reference). `Conv3d` routes
 /// `handles(g)` here, for the data gradient too (see `WinogradConvolution`).
 enum WinogradConv3d: WinogradConvolution {
-    /// Floats of transformed patches (or products) each worker holds for one block of tiles (4 MiB):
+    /// Floats of transformed patches (or products) each thread holds for one block of tiles (4 MiB):
     /// BLAS needs about 200 rows per product to run at full speed (at 100 rows this conv took 1.35x
     /// as long), so blocks are sized in rows first and bounded in memory second.
     static let blockBudget = 1 << 20

@@ -18,7 +18,7 @@ import Testing
 
     @Test func aLargerRequestGetsAlignedRoomForAllOfIt() {
         _ = ThreadScratch.floats(16, slot: 2)
-        let count = 3 << 20
+        let count = (1 << 18) + 3
         let buffer = ThreadScratch.floats(count, slot: 2)
         #expect(Int(bitPattern: buffer) % 64 == 0)
         buffer.initialize(repeating: 1, count: count)
