@@ -88,7 +88,8 @@ public enum Conv3d {
         if tiles == 1 && g.groups == 1 {
             // A few pixels (X3D's head on the pooled clip): one product, split over the pool, whose
             // threads read the caller's columns and take no scratch of their own.
-            let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: ThreadScratch.floats(colFloats, slot: 0))
+            let columns = ThreadScratch.floats(colFloats, slot: 0)
+            let (a, lda) = groupColumns(g, input, group: 0, firstPixel: 0, pixels: pixels, scratch: columns)
             let accumulates = bias != nil || residual != nil
             if accumulates { startTile(output, rows: pixels, channels: cOut, bias: bias, residual: residual) }
             Gemm.multiplyOnPool(transposeB: true, m: pixels, n: og, k: row, a: a, lda: lda,
