@@ -6,13 +6,15 @@ Kinetics input sizes, batch 1, eval mode, no_grad.
 Prints one JSON line per model:
     {"model": ..., "input": ..., "threads": N, "ms": median, "best_ms": fastest, "runs": R, "format": ...,
      "peak_mb": ...}
-`ms` is the median of R timed runs after the warm-up runs, `best_ms` the fastest of them. `format` is the memory format used:
+`ms` is the median of R timed runs after the warm-up (at least W runs, and at least S seconds since
+the first run), `best_ms` the fastest of them. `format` is the memory format used:
 with `--format auto` each model runs once in channels_last_3d and once contiguous (NCDHW) and the
 faster is timed (MViT runs on tokens, so it is always contiguous). `peak_mb` is the peak resident
 set size of a fresh child process that built and ran only that model (weights, activations and
 the torch runtime included).
 
-Usage: models_reference.py [--threads N] [--runs R] [--warmup W] [--format auto|channels_last_3d|contiguous]
+Usage: models_reference.py [--threads N] [--runs R] [--warmup W] [--warmup-seconds S]
+                           [--format auto|channels_last_3d|contiguous]
                            [--models x3d_xs,x3d_s,x3d_m,slowfast_8x8,mvit_b_16x4]
 On a shared machine the numbers are noisy; the large models take seconds per run.
 """
@@ -72,12 +74,13 @@ def prepared(model, shapes, fmt):
     return model, [torch.randn(s).contiguous(memory_format=FORMATS[fmt]) for s in shapes]
 
 
-def measure(name, threads, runs, warmup, fmt):
+def measure(name, threads, runs, warmup, fmt, warmup_seconds):
     """Runs in the child process: builds one model, picks the format, times it."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     cfg, shapes = MODELS[name]
     model = rm.build(cfg).eval()
+    warmup_start = time.perf_counter()
     if cfg["MODEL"]["ARCH"] == "mvit":
         fmt = "contiguous"
     if fmt == "auto":
@@ -89,8 +92,12 @@ def measure(name, threads, runs, warmup, fmt):
         fmt = min(trial, key=trial.get)
         warmup = max(0, warmup - 1)
     model, inputs = prepared(model, shapes, fmt)
-    for _ in range(warmup):
+    # At least `warmup` runs, and until `warmup_seconds` have passed since the format trials began
+    # (as cadence-bench models does).
+    warmed = 0
+    while warmed < warmup or time.perf_counter() - warmup_start < warmup_seconds:
         run_once(model, inputs)
+        warmed += 1
     times = sorted(run_once(model, inputs) for _ in range(runs))
     mid = len(times) // 2
     median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
@@ -105,19 +112,22 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--warmup-seconds", type=float, default=0.3)
     parser.add_argument("--format", choices=["auto", *FORMATS], default="auto")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.threads, args.runs, args.warmup, args.format)))
+        print(json.dumps(measure(args.child, args.threads, args.runs, args.warmup, args.format,
+                                 args.warmup_seconds)))
         return
     for name in args.models.split(","):
         if name not in MODELS:
             sys.exit(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
         # A fresh process per model, so peak RSS belongs to that model alone.
         cmd = [sys.executable, __file__, "--child", name, "--threads", str(args.threads),
-               "--runs", str(args.runs), "--warmup", str(args.warmup), "--format", args.format]
+               "--runs", str(args.runs), "--warmup", str(args.warmup), "--warmup-seconds",
+               str(args.warmup_seconds), "--format", args.format]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             sys.exit(f"{name} failed:\n{result.stderr}")

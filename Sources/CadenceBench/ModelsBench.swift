@@ -27,6 +27,14 @@ struct ModelsBench: ParsableCommand {
     @Option(help: "Untimed warm-up runs.")
     var warmup = 1
 
+    @Option(help: """
+        Keep warming up until this many seconds have passed (0: only --warmup runs). The first tens of \
+        milliseconds of a multi-threaded process can run 2-3x slower (at times its threads share one core \
+        until the scheduler spreads them), which a small model's first runs would otherwise measure; the \
+        reference does the same.
+        """)
+    var warmupSeconds = 0.3
+
     @Option(help: "Square crop side (default: the preset's train crop, the size PySlowFast's configs name).")
     var crop: Int?
 
@@ -34,6 +42,7 @@ struct ModelsBench: ParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
+        if warmupSeconds < 0 { throw ValidationError("--warmup-seconds must not be negative") }
         if let crop, crop < 32 { throw ValidationError("--crop must be at least 32") }
     }
 
@@ -54,7 +63,13 @@ struct ModelsBench: ParsableCommand {
             _ = try Tensor.withNoGrad { try folded.forward(inputs, observer: nil) }
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
-        for _ in 0..<warmup { _ = try once() }
+        let warmupStart = DispatchTime.now().uptimeNanoseconds
+        var warmed = 0
+        while warmed < warmup
+            || Double(DispatchTime.now().uptimeNanoseconds - warmupStart) / 1e9 < warmupSeconds {
+            _ = try once()
+            warmed += 1
+        }
         let times = try (0..<runs).map { _ in try once() }.sorted()
         let median = times.count % 2 == 1 ? times[times.count / 2]
             : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
