@@ -3,7 +3,8 @@
 # and PyTorch (bench/models_reference.py) on the same models, inputs and thread counts (1 and 2).
 # Every measurement is a fresh process, so its peak RSS belongs to that model alone. The two sides
 # alternate (Cadence, PyTorch, Cadence, PyTorch, ...) for ROUNDS rounds so that both see the same
-# machine state; the table gives the median of the rounds' medians and the best single run.
+# machine state; the table gives the median of the rounds' medians and the best single run. Both sides
+# warm up for at least 0.3 s before timing (their --warmup-seconds default).
 # Environment: PYTHON (default .venv/bin/python), BENCH (the release cadence-bench), ROUNDS (default 2),
 # RUNS (timed runs per process; default 7 for X3D-XS/S, 3 for the larger models), MODELS, THREADS.
 set -euo pipefail
