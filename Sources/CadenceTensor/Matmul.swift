@@ -27,7 +27,7 @@ extension Tensor {
                 // Several products (attention heads) go one per worker, fewer are each split over
                 // the pool; BLAS runs single-threaded either way (see `Gemm.multiplyOnPool`).
                 if batches >= Parallel.threadCount {
-                    KernelThreads.forEachSlice(batches) { _, slice in
+                    KernelThreads.forEachSlice(batches) { slice in
                         for batch in slice {
                             Gemm.multiply(transposeA: left.transposed, transposeB: right.transposed, m: m, n: n, k: k,
                                           a: left.pointer(batch: batch), lda: left.leading,

@@ -97,7 +97,7 @@ public enum Conv3d {
             activation.apply(output, count: pixels * cOut)
             return
         }
-        KernelThreads.forEachSlice(tiles) { _, slice in
+        KernelThreads.forEachSlice(tiles) { slice in
             let col = ThreadScratch.floats(colFloats, slot: 0)
             for t in slice {
                 let p0 = t * tile, rows = min(tile, pixels - p0)
@@ -154,7 +154,7 @@ public enum Conv3d {
         }
         if g.isPointwise {
             let pixels = g.outputPixels
-            KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in
+            KernelThreads.forEachSlice((pixels + tile - 1) / tile) { slice in
                 for t in slice {
                     let p0 = t * tile, rows = min(tile, pixels - p0)
                     for group in 0..<g.groups {
@@ -173,7 +173,7 @@ public enum Conv3d {
         // Column blocks scatter-add into overlapping input windows, so workers own whole images;
         // a single image runs its tiles in order with BLAS using every thread.
         let perImage = g.output.volume
-        KernelThreads.forEachSlice(g.batch) { _, images in
+        KernelThreads.forEachSlice(g.batch) { images in
             let col = ThreadScratch.floats(tile * row, slot: 0)
             let imageSize = g.input.volume * cIn
             (gradInput + images.lowerBound * imageSize).initialize(repeating: 0, count: images.count * imageSize)
@@ -204,7 +204,7 @@ public enum Conv3d {
         let tile = tilePixels(g), perFrame = g.output.h * g.output.w, frames = g.batch * g.output.t
         // Input frames that no output frame reaches (temporal stride or padding) stay zero.
         gradInput.initialize(repeating: 0, count: g.inputCount)
-        KernelThreads.forEachSlice(frames) { _, slice in
+        KernelThreads.forEachSlice(frames) { slice in
             let col = ThreadScratch.floats(tile * row, slot: 0)
             for f in slice {
                 var p0 = f * perFrame

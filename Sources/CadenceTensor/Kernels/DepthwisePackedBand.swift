@@ -91,7 +91,7 @@ enum DepthwisePackedBand {
         let zeroFrame = Scratch(maxSlotFloats, zeroed: true)
         let zeroSlot = UnsafePointer(zeroFrame.pointer)
         defer { zeroFrame.free() }
-        KernelThreads.forEachSlice(items) { _, slice in for item in slice {
+        KernelThreads.forEachSlice(items) { slice in for item in slice {
             let n = item / (bands * frameRuns), band = item / frameRuns % bands, run = item % frameRuns
             let h0 = oH * band / bands, rows = oH * (band + 1) / bands - h0
             let toStart = oT * run / frameRuns, toEnd = oT * (run + 1) / frameRuns

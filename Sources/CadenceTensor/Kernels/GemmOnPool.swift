@@ -16,7 +16,7 @@ extension Gemm {
         let byColumns = m < 64
         let extent = byColumns ? n : m
         let blocks = workers == 1 ? 1 : Swift.min(Swift.max(1, extent / 64), 4 * workers)
-        KernelThreads.forEachSlice(blocks) { _, slice in
+        KernelThreads.forEachSlice(blocks) { slice in
             for block in slice {
                 let first = extent * block / blocks, count = extent * (block + 1) / blocks - first
                 if byColumns {

@@ -2,18 +2,17 @@ import Foundation
 
 /// How kernels split work over the shared pool while keeping BLAS from oversubscribing the cores.
 enum KernelThreads {
-    /// Runs `body(worker, slice)` over contiguous slices covering `0..<count`, on up to
-    /// `Parallel.threadCount` workers. Workers take slices of about a quarter of their share from a
-    /// shared counter, so a worker slowed by another process on its core does less of the work
-    /// instead of holding up the rest; a worker may therefore be called several times, always with
-    /// its own index (below `workers(count)`), which callers use to pick per-worker partial results
-    /// (the index is not tied to a thread: working memory is `ThreadScratch`). BLAS runs
-    /// single-threaded meanwhile, since the pool already occupies every core.
-    static func forEachSlice(_ count: Int, _ body: (_ worker: Int, _ slice: Range<Int>) -> Void) {
-        distribute(count, fixedOrder: false, body)
+    /// Runs `body(slice)` over contiguous slices covering `0..<count`, on up to `Parallel.threadCount`
+    /// workers. Workers take slices of about a quarter of their share from a shared counter, so a
+    /// worker slowed by another process on its core does less of the work instead of holding up the
+    /// rest. A worker's working memory is `ThreadScratch`. BLAS runs single-threaded meanwhile, since
+    /// the pool already occupies every core.
+    static func forEachSlice(_ count: Int, _ body: (_ slice: Range<Int>) -> Void) {
+        distribute(count, fixedOrder: false) { _, slice in body(slice) }
     }
 
-    /// `forEachSlice` with a fixed assignment: worker `w` takes slices `w`, `w + workers`, … in order.
+    /// `forEachSlice` with a fixed assignment, and the worker's index (below `workers(count)`) for its
+    /// partial results: worker `w` takes slices `w`, `w + workers`, … in order.
     /// For kernels that add into per-worker partial sums: with dynamic hand-out the partials, and so
     /// the rounding of their total, would change from run to run; fixed, a run repeats bit for bit at
     /// the same thread count (a resumed training run ends with an uninterrupted run's weights).
@@ -47,7 +46,7 @@ enum KernelThreads {
         Gemm.setThreads(Parallel.threadCount)
     }
 
-    /// Workers `forEachSlice` would use for `count` items.
+    /// Workers `forEachSlice` and `forEachSliceInFixedOrder` use for `count` items.
     static func workers(_ count: Int) -> Int { max(1, min(Parallel.threadCount, count)) }
 }
 

@@ -53,7 +53,7 @@ enum NarrowInputConv3d {
         defer { zeroBias.free() }
         let biasPointer = UnsafePointer(bias ?? UnsafePointer(zeroBias.pointer))
         let outputRows = g.batch * g.output.t * g.output.h
-        KernelThreads.forEachSlice(outputRows) { _, slice in
+        KernelThreads.forEachSlice(outputRows) { slice in
             let rows = ThreadScratch.floats(kRows * rowFloats, slot: 0)
             var valid = [Int](repeating: 0, count: kRows)
             for r in slice {

@@ -33,7 +33,7 @@ enum PointwiseConv3d {
         defer { packed.free() }
         cadence_pointwise_pack(packed.pointer, weights, transposed ? 1 : 0, bias, cIn, cOut, wide)
         let tile = 256
-        KernelThreads.forEachSlice((pixels + tile - 1) / tile) { _, slice in
+        KernelThreads.forEachSlice((pixels + tile - 1) / tile) { slice in
             for t in slice {
                 let p0 = t * tile, p1 = min(pixels, p0 + tile)
                 cadence_pointwise_pixels(input + p0 * cIn, p1 - p0, cIn, cOut, packed.pointer,

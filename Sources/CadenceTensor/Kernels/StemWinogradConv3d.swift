@@ -93,7 +93,7 @@ enum StemWinogradConv3d {
             }
         }
         let rowFloats = g.input.w * cIn
-        KernelThreads.forEachSlice(outputRows) { _, slice in
+        KernelThreads.forEachSlice(outputRows) { slice in
             let ring = ThreadScratch.floats(scratchFloats, slot: 0)
             let planes = ring + kRows * slotFloats
             let products = planes + 8 * planeFloats

@@ -57,7 +57,7 @@ enum TemporalWinogradConv3d: WinogradConvolution {
         let items = perFrame * blocksPerPair
         let starts = (input: ChannelVectors(channels: k).starts, output: ChannelVectors(channels: n).starts)
         let zero = FloatVector(repeating: 0)
-        KernelThreads.forEachSlice(items) { _, slice in
+        KernelThreads.forEachSlice(items) { slice in
             let v = ThreadScratch.floats(4 * block * k, slot: 0), m = ThreadScratch.floats(4 * block * n, slot: 1)
             for item in slice {
                 let clip = item / (pairs * blocksPerPair), pair = (item / blocksPerPair) % pairs

@@ -79,7 +79,7 @@ enum WinogradConv3d: WinogradConvolution {
         let blocks = min(tiles, rounds * threads)
         let block = (tiles + blocks - 1) / blocks
         let filterRow = transposedFilters ? k : n
-        KernelThreads.forEachSlice((tiles + block - 1) / block) { _, slice in
+        KernelThreads.forEachSlice((tiles + block - 1) / block) { slice in
             let v = ThreadScratch.floats(16 * block * k, slot: 0), m = ThreadScratch.floats(16 * block * n, slot: 1)
             let edge = ThreadScratch.floats(16 * k, slot: 2)
             for b in slice {
