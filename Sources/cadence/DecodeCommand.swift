@@ -122,7 +122,11 @@ struct DecodeCommand: ParsableCommand {
             }
             if frameShape == nil {
                 frameShape = (frame.width, frame.height)
-                bytes.reserveCapacity(frame.rgb.count * max(reader.info.frameCount.value, 1))
+                // The count is the container's estimate, which a damaged header can put in the
+                // billions: reserve no more than half the machine's memory holds, and let the array
+                // grow if the frames really keep coming.
+                let fitting = Int(ProcessInfo.processInfo.physicalMemory / 2) / max(frame.rgb.count, 1)
+                bytes.reserveCapacity(frame.rgb.count * min(max(reader.info.frameCount.value, 1), fitting))
             }
             bytes += frame.rgb
             count += 1

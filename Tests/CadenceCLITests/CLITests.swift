@@ -106,6 +106,27 @@ import Testing
         #expect(!result.stderr.contains("@ 0x"), "FFmpeg's log lines must stay silent: \(result.stderr)")
     }
 
+    @Test("decode --all on a header that claims two billion frames decodes the frames there are")
+    func decodeAllWithInflatedFrameCount() throws {
+        // clips/h264.mp4 with its time-to-sample table's one entry claiming 0x7ffffff0 frames instead
+        // of 48: FFmpeg's estimate of the count follows it, and reserving room for that many frames
+        // aborted the process.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.clip("h264.mp4"))))
+        let tag = Array("stts".utf8)
+        let at = try #require((0...(bytes.count - 16)).first { Array(bytes[$0..<$0 + 4]) == tag })
+        #expect(Array(bytes[at + 8..<at + 16]) == [0, 0, 0, 1, 0, 0, 0, 48], "one entry of 48 frames")
+        bytes.replaceSubrange(at + 12..<at + 16, with: [0x7f, 0xff, 0xff, 0xf0])
+        let damaged = temporaryFile("inflated-count.mp4"), out = temporaryFile("inflated-count.npy")
+        defer {
+            try? FileManager.default.removeItem(atPath: damaged)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let result = try cadence("decode", damaged, "--all", "--out", out)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try NpyFile.read(URL(fileURLWithPath: out)).shape == [48, 240, 320, 3])
+    }
+
     @Test("decode failures exit with 1 and name the file")
     func decodeFailures() throws {
         let out = temporaryFile("fail.npy")
