@@ -118,7 +118,7 @@ struct DecodeCommand: ParsableCommand {
         var frameShape: (width: Int, height: Int)?
         while let frame = try reader.nextFrame() {
             if let shape = frameShape, shape != (frame.width, frame.height) {
-                throw DecodeFailure(message: "\(video): the picture size changes at frame \(frame.index); use --size")
+                throw CommandFailure("\(video): the picture size changes at frame \(frame.index); use --size")
             }
             if frameShape == nil {
                 frameShape = (frame.width, frame.height)
@@ -133,9 +133,4 @@ struct DecodeCommand: ParsableCommand {
         }
         return ([count, frameShape?.height ?? 0, frameShape?.width ?? 0, 3], bytes)
     }
-}
-
-struct DecodeFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

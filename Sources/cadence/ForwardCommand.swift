@@ -71,7 +71,15 @@ struct ForwardCommand: ParsableCommand {
                 return try network.forward(inputs, observer: observer)
             }
         }
-        var result = try once()
+        var result: Tensor
+        do {
+            result = try once()
+        } catch {
+            // The engine's error names the layer that failed; say which input did not fit the model.
+            let shapes = inputs.map { t in "[\(t.shape[0]), \(t.shape[4]), \(t.shape[1]), \(t.shape[2]), \(t.shape[3])]" }
+            throw CommandFailure("\(input.joined(separator: ", ")): \(preset.name) cannot run on N,C,T,H,W "
+                + "\(shapes.joined(separator: " and ")) (too few frames or pixels for its strides and pools?): \(error)")
+        }
         if let repetitions {
             var times: [Double] = []
             for _ in 0..<repetitions {

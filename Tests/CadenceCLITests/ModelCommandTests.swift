@@ -87,6 +87,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
+    @Test("forward on a clip too short for the model exits with 1, naming the file and its shape")
+    func forwardInputTooSmall() throws {
+        let input = temporaryFile("one-frame.npy"), output = temporaryFile("y.npy")
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        try NpyFile.write(ArrayData(shape: [1, 3, 1, 64, 64], floats: [Float](repeating: 0, count: 3 * 64 * 64)),
+                          to: URL(fileURLWithPath: input))
+        let result = try cadence("forward", "--model", "x3d_xs", "--train-crop", "64", "--weights",
+                                 Self.fixture("x3d_xs.safetensors"), "--input", input, "--output", output)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(input): x3d_xs cannot run on N,C,T,H,W [1, 3, 1, 64, 64]"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
     @Test("convert renames a PyTorchVideo checkpoint and checks weights against a preset")
     func convert() throws {
         let renamed = temporaryFile("ptv.safetensors"), checked = temporaryFile("xs.safetensors")
