@@ -269,8 +269,13 @@ public final class VideoReader {
                                                      rotation: info.rotation, resize: resize) == nil {
                 throw VideoError.invalidRequest(path: path, detail: "impossible output size \(resize)")
             }
-            let format = av_get_pix_fmt_name(AVPixelFormat(rawValue: session.frame.pointee.format)).map { String(cString: $0) }
-            throw VideoError.decodeFailed(path: path, detail: "cannot convert pixel format \(format ?? "unknown") to RGB")
+            let frame = session.frame.pointee
+            let format = av_get_pix_fmt_name(AVPixelFormat(rawValue: frame.format)).map { String(cString: $0) } ?? "unknown"
+            // The size matters as much as the format: the scaler also refuses outputs too large for it.
+            let output = FrameConverter.outputSize(width: info.width, height: info.height, rotation: info.rotation,
+                                                   resize: resize).map { "\($0.width)x\($0.height)" } ?? "?"
+            throw VideoError.decodeFailed(
+                path: path, detail: "cannot convert a \(frame.width)x\(frame.height) \(format) picture to \(output) RGB")
         }
         let timestamp = Double(session.framePts - originPts) * secondsPerTick
         return VideoFrame(index: index, timestamp: timestamp, width: picture.width, height: picture.height, rgb: picture.rgb)

@@ -36,7 +36,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "How many classes to show.")
     var topK = 5
 
-    @Option(help: "Temporal clips x spatial crops, e.g. 10x3 (default: the preset's test protocol, 10x3 or 5x1 for MViT).")
+    @Option(help: "Temporal clips x spatial crops, e.g. 10x3: T up to 10000, S 1 or 3 (default: the preset's test protocol, 10x3 or 5x1 for MViT).")
     var views: String?
 
     @Option(help: "Train crop the head's pooling kernel is sized for (default: the preset's).")
@@ -47,6 +47,7 @@ struct ClassifyCommand: ParsableCommand {
 
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
+        if let trainCrop, trainCrop <= 0 { throw ValidationError("--train-crop must be positive") }
         if let views { _ = try parsedViews(views) }
         if weights == nil && BundledModel.actions.url == nil {
             throw ValidationError("--weights is required: this build has no bundled classifier (\(BundledModel.actions.rawValue))")
@@ -55,8 +56,8 @@ struct ClassifyCommand: ParsableCommand {
 
     private func parsedViews(_ views: String) throws -> (Int, Int) {
         let parts = views.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, [1, 3].contains(parts[1]) else {
-            throw ValidationError("--views must be TxS with T ≥ 1 and S 1 or 3, got \"\(views)\"")
+        guard parts.count == 2, parts[0] > 0, parts[0] <= TestViews.maximumClips, [1, 3].contains(parts[1]) else {
+            throw ValidationError("--views must be TxS with T from 1 to \(TestViews.maximumClips) and S 1 or 3, got \"\(views)\"")
         }
         return (parts[0], parts[1])
     }

@@ -15,7 +15,8 @@ struct DecodeCommand: ParsableCommand {
 
         Memory: the whole array is held before it is written, T x H x W x 3 bytes; --all on a 10-minute \
         1080p video at 30 fps is 18000 x 1080 x 1920 x 3 = 112 GB, so pair --all with --short-side or use \
-        --uniform for long videos.
+        --uniform for long videos. An array over a third of the machine's memory is refused with an error \
+        (before decoding, or with --all once the frames reach it).
 
         Examples:
           cadence decode clips/h264.mp4 --frames 0,5,10 --out frames.npy
@@ -97,12 +98,37 @@ struct DecodeCommand: ParsableCommand {
         }
     }
 
+    /// The most bytes of frames a decode takes on. The array is held up to three times while it is
+    /// written (the frames, the array's bytes and the file's encoding), so a third of the memory.
+    static let frameBytesLimit = Int(ProcessInfo.processInfo.physicalMemory / 3)
+
+    /// Fails, before any frame is kept, when `frames` pictures of `width`×`height` pass the limit.
+    private func checkFits(frames: Int, width: Int, height: Int, whenDecodingAll: Bool = false) throws {
+        let frameBytes = width * height * 3
+        guard frameBytes > 0, frames > Self.frameBytesLimit / frameBytes else { return }
+        func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+        let memory = gigabytes(Double(ProcessInfo.processInfo.physicalMemory))
+        let advice = "ask for fewer frames (--uniform) or smaller ones (--short-side, --size)"
+        if whenDecodingAll {
+            throw CommandFailure("\(video): the frames at \(width)x\(height) pass a third of this machine's \(memory) "
+                + "of memory after frame \(frames - 1), and the whole array is held before it is written; \(advice)")
+        }
+        throw CommandFailure("\(video): \(frames) frames at \(width)x\(height) take "
+            + "\(gigabytes(Double(frames) * Double(frameBytes))), more than a third of this machine's \(memory) "
+            + "of memory, and the whole array is held before it is written; \(advice)")
+    }
+
     private func decodeSelected(_ reader: VideoReader) throws -> ([Int], [UInt8]) {
+        let info = reader.info
+        let picture = reader.resize?.outputSize(width: info.displayWidth, height: info.displayHeight)
+            ?? (info.displayWidth, info.displayHeight)
         let indices: [Int]
         if let uniform {
+            try checkFits(frames: uniform, width: picture.width, height: picture.height)
             indices = UniformSampling.indices(count: uniform, frameCount: try reader.frameIndex().count)
         } else {
             indices = try frameList()
+            try checkFits(frames: indices.count, width: picture.width, height: picture.height)
         }
         let decoded = try reader.frames(at: indices)
         guard let first = decoded.first else { return ([0, 0, 0, 3], []) }
@@ -123,11 +149,11 @@ struct DecodeCommand: ParsableCommand {
             if frameShape == nil {
                 frameShape = (frame.width, frame.height)
                 // The count is the container's estimate, which a damaged header can put in the
-                // billions: reserve no more than half the machine's memory holds, and let the array
-                // grow if the frames really keep coming.
-                let fitting = Int(ProcessInfo.processInfo.physicalMemory / 2) / max(frame.rgb.count, 1)
+                // billions: reserve no more than the limit, and let the array grow if the frames come.
+                let fitting = Self.frameBytesLimit / max(frame.rgb.count, 1)
                 bytes.reserveCapacity(frame.rgb.count * min(max(reader.info.frameCount.value, 1), fitting))
             }
+            try checkFits(frames: count + 1, width: frame.width, height: frame.height, whenDecodingAll: true)
             bytes += frame.rgb
             count += 1
         }

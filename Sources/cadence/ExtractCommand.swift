@@ -47,10 +47,10 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Layer to save: head_features (pooled embedding) or a stage such as s5.")
     var layer = "head_features"
 
-    @Option(help: "Uniformly spaced clips per video (default 1).")
+    @Option(help: "Uniformly spaced clips per video (default 1, at most 10000).")
     var clips: Int?
 
-    @Option(help: "Instead of --clips: one clip starting every this many seconds.")
+    @Option(help: "Instead of --clips: one clip starting every this many seconds (at least one frame apart).")
     var every: Double?
 
     @Option(help: "File format: npy or safetensors.")
@@ -85,7 +85,10 @@ struct ExtractCommand: ParsableCommand {
 
     func validate() throws {
         guard clips == nil || every == nil else { throw ValidationError("give --clips or --every, not both") }
-        guard (clips ?? 1) > 0 else { throw ValidationError("--clips must be positive") }
+        if let trainCrop, trainCrop <= 0 { throw ValidationError("--train-crop must be positive") }
+        guard (1...TestViews.maximumClips).contains(clips ?? 1) else {
+            throw ValidationError("--clips must be from 1 to \(TestViews.maximumClips)")
+        }
         guard (every ?? 1) > 0 else { throw ValidationError("--every must be a positive number of seconds") }
         guard ["npy", "safetensors"].contains(format) else { throw ValidationError("--format must be npy or safetensors") }
         if let shard {

@@ -48,6 +48,7 @@ struct ForwardCommand: ParsableCommand {
 
     func validate() throws {
         if let repetitions, repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
+        if let trainCrop, trainCrop <= 0 { throw ValidationError("--train-crop must be positive") }
     }
 
     func run() throws {

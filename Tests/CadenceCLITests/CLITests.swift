@@ -127,6 +127,17 @@ import Testing
         #expect(try NpyFile.read(URL(fileURLWithPath: out)).shape == [48, 240, 320, 3])
     }
 
+    @Test("decode refuses, before decoding, an array larger than a third of the machine's memory")
+    func decodeTooLargeForMemory() throws {
+        let out = temporaryFile("huge.npy")
+        // 99,999,999,999 frames of 320x240 (23,000 TB); the list of indices alone was 800 GB.
+        let result = try cadence("decode", Self.clip("h264.mp4"), "--uniform", "99999999999", "--out", out)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("h264.mp4: 99999999999 frames at 320x240 take"), "\(result.stderr)")
+        #expect(result.stderr.contains("more than a third of this machine's"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test("decode failures exit with 1 and name the file")
     func decodeFailures() throws {
         let out = temporaryFile("fail.npy")

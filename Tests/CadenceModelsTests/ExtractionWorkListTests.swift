@@ -118,4 +118,22 @@ import Testing
         #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .every(seconds: 0)) }
         #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .uniform(count: 0)) }
     }
+
+    @Test("More clips than TestViews.maximumClips, or clips closer than a frame, are refused before any is planned")
+    func absurdCounts() throws {
+        let preset = try ModelPreset.named("x3d_xs")
+        _ = try ExtractionClips(preset: preset, spacing: .uniform(count: TestViews.maximumClips))
+        #expect(throws: ModelError.self) {
+            try ExtractionClips(preset: preset, spacing: .uniform(count: TestViews.maximumClips + 1))
+        }
+        #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .uniform(count: 99_999_999_999)) }
+        // clips/h264.mp4 is 24 fps: 1/24 s apart is one frame, a nanosecond would be 2 billion clips.
+        let video = TestViewsTests.clips.appendingPathComponent("h264.mp4").path
+        let spaced = try ExtractionClips(preset: preset, spacing: .every(seconds: 1e-9))
+        let error = try #require(throws: ModelError.self) { try spaced.forEachClip(of: video) { _, _ in } }
+        #expect("\(error)".contains("less than a frame apart at 24 fps"))
+        var clips = 0
+        try ExtractionClips(preset: preset, spacing: .every(seconds: 1.0 / 24)).forEachClip(of: video) { _, _ in clips += 1 }
+        #expect(clips == 48)
+    }
 }

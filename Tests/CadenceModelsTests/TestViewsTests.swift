@@ -28,4 +28,11 @@ import Testing
     func badCrops() throws {
         #expect(throws: ModelError.self) { try TestViews(preset: try ModelPreset.named("x3d_xs"), temporal: 1, spatial: 2) }
     }
+
+    @Test("More temporal views than TestViews.maximumClips are refused")
+    func tooManyViews() throws {
+        let preset = try ModelPreset.named("x3d_xs")
+        _ = try TestViews(preset: preset, temporal: TestViews.maximumClips, spatial: 3)
+        #expect(throws: ModelError.self) { try TestViews(preset: preset, temporal: TestViews.maximumClips + 1, spatial: 1) }
+    }
 }

@@ -106,6 +106,23 @@ import Testing
         #expect(firstFull.lrStage == 0 && firstFull.endEpoch < plan.epochs / 2)
     }
 
+    @Test("A batch whose input alone passes the machine's memory is refused, naming the options")
+    func inputLargerThanMemoryIsRefused() throws {
+        var c = try configuration(nil)
+        try c.validate()
+        let fits = c
+        for change in [{ (c: inout TrainingConfiguration) in c.frames = 99_999_999_999 },
+                       { c in c.batchSize = 99_999_999_999 },
+                       { c in c.crop = 999_999; c.jitter = [999_999, 999_999] },
+                       { c in c.testCrop = 999_999 }] {
+            c = fits
+            change(&c)
+            let error = try #require(throws: TrainingError.self) { try c.validate() }
+            #expect(error.subject == "--batch, --frames and --crop")
+            #expect(error.reason.contains("GB of input per batch, more than this machine's"))
+        }
+    }
+
     @Test func learningRateStepsAreValidated() throws {
         var c = try configuration(nil)
         for bad in [[], [0, 5], [5, 5], [12, 8], [20]] {

@@ -18,8 +18,8 @@ public struct ExtractionClips {
 
     public init(preset: ModelPreset, spacing: ClipSpacing) throws {
         switch spacing {
-        case let .uniform(count) where count < 1:
-            throw ModelError("extraction clips", "need at least one clip per video, got \(count)")
+        case let .uniform(count) where count < 1 || count > TestViews.maximumClips:
+            throw ModelError("extraction clips", "need 1 to \(TestViews.maximumClips) clips per video, got \(count)")
         case let .every(seconds) where !(seconds > 0 && seconds.isFinite):
             throw ModelError("extraction clips", "clip spacing must be a positive number of seconds, got \(seconds)")
         default: break
@@ -58,6 +58,12 @@ public struct ExtractionClips {
         let frameCount = try reader.frameIndex().count
         let fps = reader.info.averageFrameRate.value ?? 30
         let pathways = preset.packing.pathwayIndices(frames: preset.frames)
+        // Clips closer than a frame repeat the same frames, and a spacing of nanoseconds would plan
+        // billions of them.
+        if case let .every(seconds) = spacing, seconds * fps < 1 {
+            throw ModelError(path, "clips every \(seconds) s would start less than a frame apart at "
+                + "\(String(format: "%.3g", fps)) fps; space them at least \(String(format: "%.3g", 1 / fps)) s apart")
+        }
         for indices in plan(videoFrames: frameCount, fps: fps) {
             let frames = try reader.frames(at: indices)
             guard let first = frames.first, frames.count == indices.count else {

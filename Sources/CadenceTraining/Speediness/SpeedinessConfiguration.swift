@@ -59,6 +59,11 @@ public struct SpeedinessConfiguration: Codable, Sendable, Equatable {
 
     /// Throws when an option is out of range, naming it.
     public func validate() throws {
+        // Before the training options' own check, which would name --crop for the clip size.
+        if sizes.count == 2 {
+            try TrainingConfiguration.checkInputFits(batch: training.batchSize, frames: training.frames, side: sizes[1],
+                                                     options: "--batch, --frames and --sizes")
+        }
         try training.validate()
         try speedNet.validate()
         guard sizes.count == 2, sizes[0] >= SpeedNet.minimumSide, sizes[0] <= sizes[1] else {

@@ -129,6 +129,19 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         try check(checkpointEvery > 0, "checkpoint-every", "must be positive")
         try check(batchNormBaseSize > 0, "bn-base-size", "must be positive")
         try check(preciseBatchNormBatches >= 0, "precise-bn", "must not be negative")
+        try Self.checkInputFits(batch: batchSize, frames: frames, side: max(crop, testCrop),
+                                options: "--batch, --frames and --crop")
+    }
+
+    /// Throws when one batch's input alone, `batch` clips of `frames` frames of `side`x`side` RGB
+    /// floats, passes the machine's memory. Such a run cannot start, and the engine's allocator would
+    /// stop the process instead of reporting it; `options` names the options that set the sizes.
+    public static func checkInputFits(batch: Int, frames: Int, side: Int, options: String) throws {
+        let bytes = Double(batch) * Double(frames) * Double(side) * Double(side) * 3 * 4
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        guard bytes > memory else { return }
+        throw TrainingError(options, String(format: "make %.3g GB of input per batch, more than this machine's "
+            + "%.1f GB of memory", bytes / 1e9, memory / 1e9))
     }
 
     /// The learning rate over `epochs` epochs without multigrid: cosine to `cosineEndRate`, or the
