@@ -135,7 +135,9 @@ struct ExtractCommand: ParsableCommand {
         var items = try ExtractionWorkList.items(from: inputs)
         if let shardSpec { items = try ExtractionWorkList.shard(items, index: shardSpec.index, of: shardSpec.count) }
         let folder = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try CommandFailure.reporting("cannot create the output folder", folder.path) {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
 
         let settings = ExtractionSettings(
             model: preset.name, weightsSHA256: try SHA256.hexDigest(ofFile: weightsURL), layer: layer, clips: every == nil ? clips ?? 1 : nil,
@@ -236,7 +238,9 @@ struct ExtractCommand: ParsableCommand {
                       bytes: tokenIndex.flatMap { $0.map(Int64.init) }.withUnsafeBufferPointer { Data(buffer: $0) })
         }
         let base = folder.appendingPathComponent(item.name)
-        try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try CommandFailure.reporting("cannot create the folder", base.deletingLastPathComponent().path) {
+            try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         if format == "safetensors" {
             var tensors = ["features": features, "timestamps": times, "frames": frames]
             if let index { tensors["token_index"] = index }

@@ -127,7 +127,11 @@ struct SpeedCommand: ParsableCommand {
                 if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             }
         }
-        if let plot { try Data(chart(curve).utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) }
+        if let plot {
+            try CommandFailure.reporting("cannot write", plot) {
+                try Data(chart(curve).utf8).write(to: URL(fileURLWithPath: plot), options: .atomic)
+            }
+        }
 
         if json {
             let encoder = JSONEncoder()
@@ -150,7 +154,8 @@ struct SpeedCommand: ParsableCommand {
     private func write(_ plan: SpeedupPlan, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(plan).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let data = try encoder.encode(plan)
+        try CommandFailure.reporting("cannot write", path) { try data.write(to: URL(fileURLWithPath: path), options: .atomic) }
     }
 
     private func table(_ curve: SpeedinessCurve, _ segments: [SpeedinessCurve.Segment], plan: SpeedupPlan?, window: Int) -> String {

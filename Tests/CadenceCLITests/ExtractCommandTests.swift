@@ -175,6 +175,21 @@ import Testing
         #expect(seen == ["audio-only.m4a": "failed", "empty.mp4": "failed", "h264.mp4": "done"])
     }
 
+    @Test("an output folder that is a file, or clips closer than a frame, fail naming the path and the reason")
+    func unusableOutputAndSpacing() throws {
+        let file = scratch("not-a-folder")
+        try Data().write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try cadence(["extract", CLITests.clip("h264.mp4"), "--out", file.path] + model)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("cannot create the output folder \(file.path): file exists"), "\(run.stderr)")
+        let out = scratch("dense")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let dense = try cadence(["extract", CLITests.clip("h264.mp4"), "--out", out.path, "--every", "0.001"] + model)
+        #expect(dense.status == 1)
+        #expect(dense.stderr.contains("less than a frame apart at 24 fps"), "\(dense.stderr)")
+    }
+
     @Test("slowfast tokens per clip with their indices; other settings into the same folder are refused")
     func tokensAndSettings() throws {
         let out = scratch("tokens")

@@ -23,6 +23,23 @@ import Testing
         #expect(throws: NpyError.self) { try NpyFile.decode(data, path: "cut.npy") }
     }
 
+    @Test("Files that cannot be read or written fail naming the path and the system's reason")
+    func fileErrorsSayWhy() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-folder-\(UUID())")
+        let file = missing.appendingPathComponent("x.npy")
+        #expect(throws: NpyError.unwritable(path: file.path, reason: "no such file or directory")) {
+            try NpyFile.write(ArrayData(shape: [1], floats: [1]), to: file)
+        }
+        #expect(throws: NpyError.unreadable(path: file.path, reason: "no such file or directory")) {
+            try NpyFile.read(file)
+        }
+        // A folder given as the file: Foundation's error is "The operation could not be completed".
+        let folder = FileManager.default.temporaryDirectory
+        #expect(throws: NpyError.unwritable(path: folder.path, reason: "is a directory")) {
+            try NpyFile.write(ArrayData(shape: [1], floats: [1]), to: folder)
+        }
+    }
+
     @Test func rejectsNonNpy() {
         #expect(throws: NpyError.malformed(path: "t.npy", reason: "missing the \\x93NUMPY magic")) {
             try NpyFile.decode(Data("hello world, not numpy".utf8), path: "t.npy")

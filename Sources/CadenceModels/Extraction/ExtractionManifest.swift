@@ -82,7 +82,7 @@ public struct ExtractionManifest: Codable, Sendable, Equatable {
         do {
             try encoder.encode(self).write(to: url, options: .atomic)
         } catch {
-            throw ModelError(url.path, "cannot write the extraction manifest: \(error.localizedDescription)")
+            throw ModelError(url.path, "cannot write the extraction manifest: \(FileErrorReason.of(error))")
         }
     }
 

@@ -1,3 +1,4 @@
+import CadenceNN
 import Foundation
 
 /// One video to extract and the name its outputs get under the output folder.
@@ -82,7 +83,7 @@ public enum ExtractionWorkList {
     private static func csvEntries(_ url: URL) throws -> [(path: String, name: String)] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ModelError(url.path, "cannot read the CSV: \(error.localizedDescription)")
+            throw ModelError(url.path, "cannot read the CSV: \(FileErrorReason.of(error))")
         }
         let folder = url.deletingLastPathComponent()
         var entries: [(path: String, name: String)] = []

@@ -1,3 +1,4 @@
+import CadenceNN
 import Foundation
 
 /// SHA-256 (FIPS 180-4), used to record which weights file produced extracted features. Foundation on
@@ -54,7 +55,7 @@ public struct SHA256 {
     public static func hexDigest(ofFile url: URL) throws -> String {
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: url) } catch {
-            throw ModelError(url.path, "cannot read to hash: \(error.localizedDescription)")
+            throw ModelError(url.path, "cannot read to hash: \(FileErrorReason.of(error))")
         }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -25,7 +25,7 @@ enum AtomicFileWriter {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if let known = error as? WeightFileError { throw known }
-            throw WeightFileError.unwritable(path: url.path, reason: error.localizedDescription)
+            throw WeightFileError.unwritable(path: url.path, reason: FileErrorReason.of(error))
         }
     }
 }

@@ -3,12 +3,14 @@ import Foundation
 /// Errors reading or writing `.npy` files; each names the file.
 public enum NpyError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
     case malformed(path: String, reason: String)
     case unsupported(path: String, reason: String)
 
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "cannot read \(path): \(reason)"
+        case let .unwritable(path, reason): return "cannot write \(path): \(reason)"
         case let .malformed(path, reason): return "\(path) is not a valid .npy file: \(reason)"
         case let .unsupported(path, reason): return "\(path): unsupported .npy content: \(reason)"
         }
@@ -54,7 +56,7 @@ public enum NpyFile {
         do {
             try data.write(to: url, options: .atomic)
         } catch {
-            throw NpyError.unreadable(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+            throw NpyError.unwritable(path: url.path, reason: FileErrorReason.of(error))
         }
     }
 
@@ -64,7 +66,7 @@ public enum NpyFile {
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw NpyError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw NpyError.unreadable(path: url.path, reason: FileErrorReason.of(error))
         }
         return try decode(data, path: url.path)
     }

@@ -1,3 +1,4 @@
+import CadenceNN
 import CadenceVideo
 import Foundation
 
@@ -45,7 +46,7 @@ public struct RunFolder: Sendable {
             do {
                 try FileManager.default.removeItem(at: checkpoints.appendingPathComponent(name))
             } catch {
-                throw TrainingError(checkpoints.appendingPathComponent(name).path, "cannot be removed: \(error.localizedDescription)")
+                throw TrainingError(checkpoints.appendingPathComponent(name).path, "cannot be removed: \(FileErrorReason.of(error))")
             }
         }
     }
@@ -55,7 +56,7 @@ public struct RunFolder: Sendable {
         do {
             try FileManager.default.createDirectory(at: checkpoints, withIntermediateDirectories: true)
         } catch {
-            throw TrainingError(url.path, "cannot create the run folder: \(error.localizedDescription)")
+            throw TrainingError(url.path, "cannot create the run folder: \(FileErrorReason.of(error))")
         }
     }
 
@@ -90,7 +91,7 @@ public struct RunFolder: Sendable {
         do {
             try Data(text.utf8).write(to: file, options: .atomic)
         } catch {
-            throw TrainingError(file.path, "cannot be written: \(error.localizedDescription)")
+            throw TrainingError(file.path, "cannot be written: \(FileErrorReason.of(error))")
         }
     }
 }
