@@ -45,7 +45,7 @@ public struct TestViews {
             for crop in 0..<spatial {
                 let plan = SpatialSampling.testing(width: first.width, height: first.height, shortSide: side, crop: side,
                                                    index: crop, of: spatial)
-                let clip = try preset.normalizedClip(frames, crop: plan)
+                let clip = try preset.normalizedClip(frames, crop: plan, of: path)
                 try body(try pathways.map { try clip.indexSelect(axis: 1, indices: $0) })
             }
         }

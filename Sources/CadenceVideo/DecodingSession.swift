@@ -214,12 +214,18 @@ final class DecodingSession {
     }
 
     /// Starts over from the first packet; byte seeking is the fallback for containers without an index.
+    /// Containers whose timestamps may jump (MPEG-TS and -PS: concatenated or broadcast captures) go
+    /// back to byte 0 first, since the start time can recur later in the file and a seek to it may
+    /// land there: a two-part TS whose parts both start at 1.48 s was rewound into its second half.
     func rewind() -> Bool {
+        let discontinuous = format.pointee.iformat.pointee.flags & AVFMT_TS_DISCONT != 0
         let start = stream.pointee.start_time != cadence_av_nopts_value() ? stream.pointee.start_time : Int64.min
-        if av_seek_frame(format, streamIndex, start, AVSEEK_FLAG_BACKWARD) < 0,
-           avformat_seek_file(format, -1, Int64.min, 0, 0, AVSEEK_FLAG_BYTE) < 0 {
-            return false
-        }
+        let toStart = discontinuous
+            ? avformat_seek_file(format, -1, Int64.min, 0, 0, AVSEEK_FLAG_BYTE) >= 0
+                || av_seek_frame(format, streamIndex, start, AVSEEK_FLAG_BACKWARD) >= 0
+            : av_seek_frame(format, streamIndex, start, AVSEEK_FLAG_BACKWARD) >= 0
+                || avformat_seek_file(format, -1, Int64.min, 0, 0, AVSEEK_FLAG_BYTE) >= 0
+        if !toStart { return false }
         avcodec_flush_buffers(codec)
         draining = false
         return true

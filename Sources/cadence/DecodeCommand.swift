@@ -132,6 +132,10 @@ struct DecodeCommand: ParsableCommand {
         }
         let decoded = try reader.frames(at: indices)
         guard let first = decoded.first else { return ([0, 0, 0, 3], []) }
+        if let changed = decoded.first(where: { ($0.width, $0.height) != (first.width, first.height) }) {
+            throw CommandFailure("\(video): the picture size changes (\(first.width)x\(first.height) at frame \(first.index), "
+                + "\(changed.width)x\(changed.height) at frame \(changed.index)); use --size")
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(decoded.count * first.rgb.count)
         for frame in decoded { bytes += frame.rgb }

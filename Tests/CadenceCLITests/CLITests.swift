@@ -138,6 +138,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
+    @Test("a video whose picture size changes midway: decode and classify fail naming the file and the sizes")
+    func pictureSizeChanges() throws {
+        // 48 frames at 320x240, then 24 at 321x239.
+        let video = try joinedTransportStream([Self.clip("h264.mp4"), Self.clip("odd-321x239.mp4")])
+        let out = temporaryFile("sizes.npy")
+        defer { try? FileManager.default.removeItem(atPath: (video as NSString).deletingLastPathComponent) }
+        let decoded = try cadence("decode", video, "--uniform", "8", "--out", out)
+        #expect(decoded.status == 1)
+        #expect(decoded.stderr.contains("\(video): the picture size changes (320x240 at frame 0, 321x239 at frame"),
+                "\(decoded.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "no array whose header promises more than it holds")
+        let resized = try cadence("decode", video, "--frames", "0,60", "--size", "64x48", "--out", out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        #expect(resized.status == 0, "\(resized.stderr)")
+        #expect(try NpyFile.read(URL(fileURLWithPath: out)).shape == [2, 48, 64, 3])
+        let classified = try cadence("classify", video, "--views", "4x1")
+        #expect(classified.status == 1)
+        #expect(classified.stderr.contains("\(video): the picture size changes within a clip"), "\(classified.stderr)")
+    }
+
     @Test("decode failures exit with 1 and name the file")
     func decodeFailures() throws {
         let out = temporaryFile("fail.npy")

@@ -1,4 +1,6 @@
 @testable import CadenceVideo
+import CadenceTestSupport
+import Foundation
 import Testing
 
 /// Index-list and timestamp decoding against full streaming decode.
@@ -103,6 +105,22 @@ import Testing
         while let frame = try reader.nextFrame() { second.append(frame) }
         #expect(first.count == 3)
         #expect(first == second)
+    }
+
+    @Test("a transport stream whose timestamps start over is indexed whole and random access reaches its second part")
+    func joinedTransportStreamRandomAccess() throws {
+        let path = try joinedTransportStream([Clips.path("h264.mp4"), Clips.path("h264.mp4")])
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let original = try streamAll("h264.mp4", resize: .shortSide(64))
+        let reader = try VideoReader(path: path, resize: .shortSide(64))
+        // Rewinding by timestamp landed in the second part, whose start time is the same: the index
+        // lost frames and every frame of the second part was out of reach.
+        #expect(try reader.frameIndex().count == 96)
+        let request = [0, 47, 48, 60, 95, 5]
+        let frames = try reader.frames(at: request)
+        for (frame, index) in zip(frames, request) {
+            #expect(maxDifference(frame.rgb, original[index % 48].rgb) == 0, "frame \(index)")
+        }
     }
 
     @Test("uniform sampling spans first to last frame")

@@ -71,7 +71,7 @@ public struct ExtractionClips {
             }
             let crop = SpatialSampling.testing(width: first.width, height: first.height, shortSide: side, crop: side,
                                                index: 0, of: 1)
-            let clip = try preset.normalizedClip(frames, crop: crop)
+            let clip = try preset.normalizedClip(frames, crop: crop, of: path)
             try body(indices, try pathways.map { try clip.indexSelect(axis: 1, indices: $0) })
         }
         return fps

@@ -31,6 +31,11 @@ public enum NpyFile {
         guard let descr = descriptors.first(where: { $0.1 == array.type })?.0 else {
             throw NpyError.unsupported(path: "<memory>", reason: "element type \(array.type) has no .npy name")
         }
+        // A header that promises more (or fewer) values than follow would make a file numpy cannot load.
+        guard array.bytes.count == array.count * array.type.size else {
+            throw NpyError.unsupported(path: "<memory>", reason: "shape \(array.shape) of \(array.type) needs "
+                + "\(array.count * array.type.size) bytes, the array has \(array.bytes.count)")
+        }
         let shape: String
         switch array.shape.count {
         case 0: shape = "()"
