@@ -35,8 +35,15 @@ final class DecodingSession {
             throw VideoError.fileNotFound(path: path)
         }
         guard !isDirectory.boolValue else { throw VideoError.unreadable(path: path, detail: "it is a directory") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if size == 0 { throw VideoError.emptyFile(path: path) }
+        // The attributes are the link's own for a symbolic link, so it is followed first.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: target)
+        // Devices, pipes and sockets report no size: reading /dev/zero or a pipe with no writer
+        // would never end, so only regular files are opened.
+        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular {
+            throw VideoError.unreadable(path: path, detail: "not a regular file (a device, pipe or socket)")
+        }
+        if attributes?[.size] as? Int == 0 { throw VideoError.emptyFile(path: path) }
 
         guard let allocated = avformat_alloc_context() else {
             throw VideoError.decodeFailed(path: path, detail: "out of memory")

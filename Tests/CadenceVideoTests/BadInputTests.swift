@@ -92,4 +92,19 @@ import Testing
         let error = try #require(openError(Clips.path("bad")))
         guard case .unreadable = error else { throw ToolFailure(message: "got \(error)") }
     }
+
+    @Test("devices and pipes are refused at once (reading them would never end); a symbolic link is followed")
+    func specialFiles() throws {
+        #expect(openError("/dev/zero") == .unreadable(path: "/dev/zero", detail: "not a regular file (a device, pipe or socket)"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cadence-special-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A pipe with no writer: opening it to read would block for ever.
+        let pipe = folder.appendingPathComponent("pipe.mp4").path
+        #expect(mkfifo(pipe, 0o600) == 0)
+        #expect(openError(pipe) == .unreadable(path: pipe, detail: "not a regular file (a device, pipe or socket)"))
+        let link = folder.appendingPathComponent("link.mp4").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Clips.path("h264.mp4"))
+        #expect(openError(link) == nil)
+    }
 }
