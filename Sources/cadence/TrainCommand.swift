@@ -295,7 +295,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(configuration: configuration(), classNames: dataset.classNames, train: dataset.train,
                                   validation: dataset.validation, folder: RunFolder(runFolder),
                                   makeSource: clipLoaderFactory(threads: loaderThreads))
-        try train(trainer, what: "\(model) on \(dataset.train.count) videos (\(dataset.validation.count) for validation), "
+        try train(trainer, what: "\(model) on \(dataset.train.count) videos, validating on \(dataset.validation.count), "
                   + "\(dataset.classNames.count) classes")
     }
 
@@ -322,7 +322,7 @@ extension TrainCommand {
         for skip in dataset.skipped { printError("left out \(skip.path): \(skip.reason)") }
         let trainer = try SpeedinessTrainer(configuration: configuration, train: dataset.train, validation: dataset.validation,
                                             folder: RunFolder(runFolder), makeSource: clipLoaderFactory(threads: loaderThreads))
-        try train(trainer, what: "SpeedNet (\(backbone)) on \(dataset.train.count) videos (\(dataset.validation.count) for validation)")
+        try train(trainer, what: "SpeedNet (\(backbone)) on \(dataset.train.count) videos, validating on \(dataset.validation.count)")
     }
 }
 

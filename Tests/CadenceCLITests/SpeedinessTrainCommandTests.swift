@@ -29,7 +29,7 @@ import Testing
                                   "--sizes", "32:40", "--test-crop", "32", "--batch", "2", "--epochs", "2", "--val-views", "2x1",
                                   "--threads", "1", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("three-frames.mp4") && result.stderr.contains("on 2 videos (1 for validation)"))
+        #expect(result.stderr.contains("three-frames.mp4") && result.stderr.contains("on 2 videos, validating on 1"))
         let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 2)
         for line in lines {
