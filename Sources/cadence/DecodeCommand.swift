@@ -148,7 +148,8 @@ struct DecodeCommand: ParsableCommand {
         var frameShape: (width: Int, height: Int)?
         while let frame = try reader.nextFrame() {
             if let shape = frameShape, shape != (frame.width, frame.height) {
-                throw CommandFailure("\(video): the picture size changes at frame \(frame.index); use --size")
+                throw CommandFailure("\(video): the picture size changes (\(shape.width)x\(shape.height) at frame 0, "
+                    + "\(frame.width)x\(frame.height) at frame \(frame.index)); use --size")
             }
             if frameShape == nil {
                 frameShape = (frame.width, frame.height)

@@ -149,6 +149,10 @@ import Testing
         #expect(decoded.stderr.contains("\(video): the picture size changes (320x240 at frame 0, 321x239 at frame"),
                 "\(decoded.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out), "no array whose header promises more than it holds")
+        let all = try cadence("decode", video, "--all", "--out", out)
+        #expect(all.status == 1)
+        #expect(all.stderr.contains("the picture size changes (320x240 at frame 0, 321x239 at frame 48); use --size"),
+                "\(all.stderr)")
         let resized = try cadence("decode", video, "--frames", "0,60", "--size", "64x48", "--out", out)
         defer { try? FileManager.default.removeItem(atPath: out) }
         #expect(resized.status == 0, "\(resized.stderr)")
