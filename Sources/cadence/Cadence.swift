@@ -1,4 +1,5 @@
 import ArgumentParser
+import CadenceNN
 import Foundation
 
 @main
@@ -22,6 +23,11 @@ struct Cadence: ParsableCommand {
             if exitCode(for: error) == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(ExitStatus.usage)
+            }
+            // A file error no command caught would print as Foundation's domain and code.
+            let described = error as NSError
+            if described.domain == NSCocoaErrorDomain, let path = described.userInfo[NSFilePathErrorKey] as? String {
+                exit(withError: CommandFailure("\(path): \(FileErrorReason.of(error))"))
             }
             exit(withError: error)
         }

@@ -66,6 +66,15 @@ import Testing
         #expect(result.stderr.contains("--views must be TxS"))
     }
 
+    @Test("a missing label file fails naming it and the system's reason, not Foundation's domain and code")
+    func missingLabels() throws {
+        let missing = "/nonexistent-\(UUID().uuidString)/labels.json"
+        let result = try cadence(["classify", CLITests.clip("h264.mp4"), "--views", "1x1", "--labels", missing] + weights)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(missing): no such file or directory"), "\(result.stderr)")
+        #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+    }
+
     @Test("classify names a 400-class model's predictions with the built-in Kinetics-400 classes")
     func kineticsNames() throws {
         var weights = try SafetensorsFile.readTensors(URL(fileURLWithPath: ModelCommandTests.fixture("x3d_xs.safetensors")))
