@@ -344,6 +344,8 @@ final class TrainingConsole: TrainingObserver {
     let json: Bool
     let progressBar: Bool
     private var barShown = false
+    /// Videos already reported as skipped: a bad file fails again every epoch, and is named once.
+    private var reportedSkips: Set<String> = []
 
     init(json: Bool, progressBar: Bool) {
         self.json = json
@@ -376,7 +378,9 @@ final class TrainingConsole: TrainingObserver {
             FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
             barShown = false
         }
-        for skip in r.skipped { printError("skipped \(skip.path): \(skip.reason)") }
+        for skip in r.skipped where reportedSkips.insert(skip.path).inserted {
+            printError("skipped \(skip.path): \(skip.reason)")
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
