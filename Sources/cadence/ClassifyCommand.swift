@@ -2,6 +2,7 @@ import ArgumentParser
 import CadenceModels
 import CadenceTensor
 import CadenceTraining
+import CadenceVideo
 import Foundation
 
 /// `cadence classify VIDEO...`: top-k classes of whole videos with PySlowFast's multi-view test.
@@ -47,7 +48,9 @@ struct ClassifyCommand: ParsableCommand {
 
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
-        if let trainCrop, trainCrop <= 0 { throw ValidationError("--train-crop must be positive") }
+        if let trainCrop, !(1...SamplingLimits.side).contains(trainCrop) {
+            throw ValidationError("--train-crop must be from 1 to \(SamplingLimits.side)")
+        }
         if let views { _ = try parsedViews(views) }
         if weights == nil && BundledModel.actions.url == nil {
             throw ValidationError("--weights is required: this build has no bundled classifier (\(BundledModel.actions.rawValue))")

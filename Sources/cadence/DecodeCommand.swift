@@ -54,9 +54,11 @@ struct DecodeCommand: ParsableCommand {
         if frames != nil { _ = try frameList() }
         if let uniform, uniform <= 0 { throw ValidationError("--uniform must be a positive number of frames.") }
         if shortSide != nil && size != nil { throw ValidationError("Use either --short-side or --size, not both.") }
-        if let shortSide, shortSide <= 0 { throw ValidationError("--short-side must be positive.") }
+        if let shortSide, !(1...SamplingLimits.side).contains(shortSide) {
+            throw ValidationError("--short-side must be from 1 to \(SamplingLimits.side).")
+        }
         if size != nil { _ = try parsedSize() }
-        if threads < 0 { throw ValidationError("--threads must be 0 (automatic) or more.") }
+        if !(0...64).contains(threads) { throw ValidationError("--threads must be 0 (automatic) to 64.") }
     }
 
     private func frameList() throws -> [Int] {
@@ -71,8 +73,9 @@ struct DecodeCommand: ParsableCommand {
     private func parsedSize() throws -> (Int, Int)? {
         guard let size else { return nil }
         let parts = size.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else {
-            throw ValidationError("--size takes WIDTHxHEIGHT, e.g. 320x240.")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]),
+              (1...SamplingLimits.side).contains(w), (1...SamplingLimits.side).contains(h) else {
+            throw ValidationError("--size takes WIDTHxHEIGHT, each from 1 to \(SamplingLimits.side), e.g. 320x240.")
         }
         return (w, h)
     }

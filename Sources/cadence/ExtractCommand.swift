@@ -85,11 +85,15 @@ struct ExtractCommand: ParsableCommand {
 
     func validate() throws {
         guard clips == nil || every == nil else { throw ValidationError("give --clips or --every, not both") }
-        if let trainCrop, trainCrop <= 0 { throw ValidationError("--train-crop must be positive") }
+        if let trainCrop, !(1...SamplingLimits.side).contains(trainCrop) {
+            throw ValidationError("--train-crop must be from 1 to \(SamplingLimits.side)")
+        }
         guard (1...TestViews.maximumClips).contains(clips ?? 1) else {
             throw ValidationError("--clips must be from 1 to \(TestViews.maximumClips)")
         }
-        guard (every ?? 1) > 0 else { throw ValidationError("--every must be a positive number of seconds") }
+        guard (every ?? 1) > 0, (every ?? 1) <= SamplingLimits.seconds else {
+            throw ValidationError("--every must be a positive number of seconds, at most \(Int(SamplingLimits.seconds))")
+        }
         guard ["npy", "safetensors"].contains(format) else { throw ValidationError("--format must be npy or safetensors") }
         if let shard {
             do { _ = try ExtractionWorkList.parseShard(shard) } catch { throw ValidationError("--shard: \(error)") }

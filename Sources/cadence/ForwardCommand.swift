@@ -2,6 +2,7 @@ import ArgumentParser
 import CadenceModels
 import CadenceNN
 import CadenceTensor
+import CadenceVideo
 import Foundation
 
 /// `cadence forward`: one preprocessed clip through a model, for parity checks and timing.
@@ -48,7 +49,9 @@ struct ForwardCommand: ParsableCommand {
 
     func validate() throws {
         if let repetitions, repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
-        if let trainCrop, trainCrop <= 0 { throw ValidationError("--train-crop must be positive") }
+        if let trainCrop, !(1...SamplingLimits.side).contains(trainCrop) {
+            throw ValidationError("--train-crop must be from 1 to \(SamplingLimits.side)")
+        }
     }
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CadenceModels
 import CadenceTraining
+import CadenceVideo
 import Foundation
 
 /// `cadence speed VIDEO`: SpeedNet's speediness curve, and optionally an adaptive speed-up plan and
@@ -65,11 +66,20 @@ struct SpeedCommand: ParsableCommand {
     func validate() throws {
         guard !(json && csv) else { throw ValidationError("--json and --csv are exclusive") }
         guard stride > 0, segment > 0 else { throw ValidationError("--stride and --segment must be positive") }
-        if let window, window < 1 { throw ValidationError("--window must be at least 1") }
-        if let size, size < SpeedNet.minimumSide { throw ValidationError("--size must be at least \(SpeedNet.minimumSide)") }
+        guard segment <= SamplingLimits.seconds else {
+            throw ValidationError("--segment must be at most \(Int(SamplingLimits.seconds)) seconds")
+        }
+        if let window, !(1...SamplingLimits.frames).contains(window) {
+            throw ValidationError("--window must be from 1 to \(SamplingLimits.frames)")
+        }
+        if let size, !(SpeedNet.minimumSide...SamplingLimits.side).contains(size) {
+            throw ValidationError("--size must be from \(SpeedNet.minimumSide) to \(SamplingLimits.side)")
+        }
         if let factors { _ = try parsedFactors(factors) }
         if (plan != nil || render != nil) && target == nil { throw ValidationError("--plan and --render need --target") }
-        guard maxRate >= 1 else { throw ValidationError("--max-rate must be at least 1") }
+        guard (1...SamplingLimits.factor).contains(maxRate) else {
+            throw ValidationError("--max-rate must be from 1 to \(Int(SamplingLimits.factor))")
+        }
         if let target, !(1...maxRate).contains(target) {
             throw ValidationError("--target must lie in [1, --max-rate (\(maxRate))]")
         }
@@ -80,8 +90,8 @@ struct SpeedCommand: ParsableCommand {
 
     private func parsedFactors(_ text: String) throws -> [Double] {
         let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--factors must be comma-separated numbers of at least 1, got \"\(text)\"")
+        guard !values.isEmpty, values.allSatisfy({ (1...SamplingLimits.factor).contains($0 ?? 0) }) else {
+            throw ValidationError("--factors must be comma-separated numbers from 1 to \(Int(SamplingLimits.factor)), got \"\(text)\"")
         }
         return Array(Set(values.compactMap { $0 })).sorted()
     }

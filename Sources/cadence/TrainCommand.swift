@@ -171,7 +171,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--task must be classification or speediness, got \"\(task)\"")
         }
         if keepCheckpoints < 0 { throw ValidationError("--keep-checkpoints must not be negative") }
-        if threads < 1 || loaderThreads < 1 { throw ValidationError("--threads and --loader-threads must be at least 1") }
+        guard (1...256).contains(threads), (1...256).contains(loaderThreads) else {
+            throw ValidationError("--threads and --loader-threads must be from 1 to 256")
+        }
         _ = try parsedViews()
         if speediness { return try validateSpeediness() }
         if data == nil && csv == nil { throw ValidationError("give a DATA folder or --csv") }

@@ -191,6 +191,28 @@ import Testing
         #expect(result.stderr.contains("Usage") || result.stderr.contains("Error"))
     }
 
+    /// Each trapped on arithmetic overflow (exit 132) before the options had upper bounds.
+    @Test("sizes, frame counts and factors past SamplingLimits are usage errors naming the option", arguments: [
+        (["decode", "clips/h264.mp4", "--frames", "0", "--size", "9999999999x9999999999", "--out", "x.npy"], "--size"),
+        (["decode", "clips/h264.mp4", "--frames", "0", "--short-side", "9223372036854775807", "--out", "x.npy"],
+         "--short-side"),
+        (["speed", "clips/h264.mp4", "--window", "9223372036854775807"], "--window"),
+        (["speed", "clips/h264.mp4", "--segment", "1e300"], "--segment"),
+        (["speed", "clips/h264.mp4", "--factors", "1,1e300"], "--factors"),
+        (["classify", "clips/h264.mp4", "--train-crop", "9223372036854775807"], "--train-crop"),
+        (["train", "clips/actions", "--run", "never", "--sampling-rate", "9223372036854775807"], "--sampling-rate"),
+        (["train", "clips/actions", "--run", "never", "--epochs", "9223372036854775807"], "--epochs"),
+        (["train", "clips/actions", "--run", "never", "--task", "speediness", "--pairs-per-video", "9223372036854775807"],
+         "--pairs-per-video"),
+    ])
+    func optionsPastTheLimits(arguments: [String], option: String) throws {
+        let path = try #require(Self.executable)
+        let result = try runTool(path, arguments, in: Self.repository)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(option), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: Self.repository.appendingPathComponent("never").path))
+    }
+
     @Test("--help explains the selection options and the memory cost")
     func help() throws {
         let result = try cadence("decode", "--help")

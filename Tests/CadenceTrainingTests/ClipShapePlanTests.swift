@@ -106,16 +106,32 @@ import Testing
         #expect(firstFull.lrStage == 0 && firstFull.endEpoch < plan.epochs / 2)
     }
 
+    @Test("Sizes, counts and epochs past their limits are refused, each naming its option")
+    func valuesPastTheLimitsAreRefused() throws {
+        let fits = try configuration(nil)
+        try fits.validate()
+        let cases: [(String, (inout TrainingConfiguration) -> Void)] = [
+            ("--frames", { $0.frames = SamplingLimits.frames + 1 }),
+            ("--sampling-rate", { $0.samplingRate = 9_223_372_036_854_775_807 }),
+            ("--crop", { $0.crop = SamplingLimits.side + 1; $0.jitter = [$0.crop, $0.crop] }),
+            ("--test-crop", { $0.testCrop = 999_999 }),
+            ("--jitter", { $0.jitter = [182, SamplingLimits.side + 1] }),
+            ("--epochs", { $0.epochs = TrainingConfiguration.maximumEpochs + 1 }),
+            ("--warmup-epochs", { $0.warmupEpochs = Double($0.epochs) + 1 }),
+        ]
+        for (option, change) in cases {
+            var c = fits
+            change(&c)
+            let error = try #require(throws: TrainingError.self) { try c.validate() }
+            #expect(error.subject == option, "\(error)")
+        }
+    }
+
     @Test("A batch whose input alone passes the machine's memory is refused, naming the options")
     func inputLargerThanMemoryIsRefused() throws {
-        var c = try configuration(nil)
-        try c.validate()
-        let fits = c
-        for change in [{ (c: inout TrainingConfiguration) in c.frames = 99_999_999_999 },
-                       { c in c.batchSize = 99_999_999_999 },
-                       { c in c.crop = 999_999; c.jitter = [999_999, 999_999] },
-                       { c in c.testCrop = 999_999 }] {
-            c = fits
+        for change in [{ (c: inout TrainingConfiguration) in c.batchSize = 99_999_999_999 },
+                       { c in c.frames = SamplingLimits.frames; c.crop = SamplingLimits.side; c.jitter = [c.crop, c.crop] }] {
+            var c = try configuration(nil)
             change(&c)
             let error = try #require(throws: TrainingError.self) { try c.validate() }
             #expect(error.subject == "--batch, --frames and --crop")

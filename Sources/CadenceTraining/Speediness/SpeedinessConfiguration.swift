@@ -1,4 +1,5 @@
 import CadenceModels
+import CadenceVideo
 import Foundation
 
 /// Every option that decides what a speediness run computes; saved in `RUN/run.json` with the video
@@ -59,17 +60,16 @@ public struct SpeedinessConfiguration: Codable, Sendable, Equatable {
 
     /// Throws when an option is out of range, naming it.
     public func validate() throws {
-        // Before the training options' own check, which would name --crop for the clip size.
-        if sizes.count == 2 {
-            try TrainingConfiguration.checkInputFits(batch: training.batchSize, frames: training.frames, side: sizes[1],
-                                                     options: "--batch, --frames and --sizes")
+        // The clip sizes first: the training options' own checks would name --crop for them.
+        guard sizes.count == 2, sizes[0] >= SpeedNet.minimumSide, sizes[0] <= sizes[1], sizes[1] <= SamplingLimits.side else {
+            throw TrainingError("--sizes", "must be A:B with \(SpeedNet.minimumSide) <= A <= B <= \(SamplingLimits.side)")
         }
+        try TrainingConfiguration.checkInputFits(batch: training.batchSize, frames: training.frames, side: sizes[1],
+                                                 options: "--batch, --frames and --sizes")
         try training.validate()
         try speedNet.validate()
-        guard sizes.count == 2, sizes[0] >= SpeedNet.minimumSide, sizes[0] <= sizes[1] else {
-            throw TrainingError("--sizes", "must be A:B with \(SpeedNet.minimumSide) <= A <= B")
-        }
-        guard pairsPerVideo > 0 else { throw TrainingError("--pairs-per-video", "must be positive") }
+        // Pairs per video times videos is an epoch's length, so this stays far from overflowing.
+        guard (1...10_000).contains(pairsPerVideo) else { throw TrainingError("--pairs-per-video", "must be from 1 to 10000") }
         guard speedNet.frames == training.frames, speedNet.inputSize == training.testCrop else {
             throw TrainingError("speediness configuration", "the network's frames and input size must match the clips'")
         }

@@ -1,4 +1,5 @@
 import CadenceNN
+import CadenceVideo
 import Foundation
 
 /// Every option that decides what a training run computes. It is saved in `RUN/run.json`; a run
@@ -102,20 +103,26 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Throws when an option is out of range, naming it.
+    /// The most epochs a run takes: past any real schedule, and small enough that epochs × steps per
+    /// epoch stays inside `Int`.
+    public static let maximumEpochs = 1_000_000
+
     public func validate() throws {
         func check(_ ok: Bool, _ option: String, _ reason: String) throws {
             if !ok { throw TrainingError("--\(option)", reason) }
         }
-        try check(frames > 0, "frames", "must be positive")
-        try check(samplingRate > 0, "sampling-rate", "must be positive")
-        try check(crop >= 16, "crop", "must be at least 16")
-        try check(testCrop >= 16, "test-crop", "must be at least 16")
-        try check(jitter.count == 2 && jitter[0] >= crop && jitter[0] <= jitter[1], "jitter",
-                  "must be A:B with crop <= A <= B")
-        try check(epochs > 0, "epochs", "must be positive")
+        let side = SamplingLimits.side
+        try check((1...SamplingLimits.frames).contains(frames), "frames", "must be from 1 to \(SamplingLimits.frames)")
+        try check((1...SamplingLimits.samplingRate).contains(samplingRate), "sampling-rate",
+                  "must be from 1 to \(SamplingLimits.samplingRate)")
+        try check((16...side).contains(crop), "crop", "must be from 16 to \(side)")
+        try check((16...side).contains(testCrop), "test-crop", "must be from 16 to \(side)")
+        try check(jitter.count == 2 && jitter[0] >= crop && jitter[0] <= jitter[1] && jitter[1] <= side, "jitter",
+                  "must be A:B with crop <= A <= B <= \(side)")
+        try check((1...Self.maximumEpochs).contains(epochs), "epochs", "must be from 1 to \(Self.maximumEpochs)")
         try check(batchSize > 0, "batch", "must be positive")
         try check(learningRate > 0, "lr", "must be positive")
-        try check(warmupEpochs >= 0, "warmup-epochs", "must not be negative")
+        try check(warmupEpochs >= 0 && warmupEpochs <= Double(epochs), "warmup-epochs", "must be from 0 to --epochs")
         if let steps = learningRateSteps {
             try check(!steps.isEmpty && zip(steps, steps.dropFirst()).allSatisfy { $0 < $1 }
                       && steps[0] > 0 && steps[steps.count - 1] < epochs,
