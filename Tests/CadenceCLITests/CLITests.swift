@@ -202,6 +202,7 @@ import Testing
         (["classify", "clips/h264.mp4", "--train-crop", "9223372036854775807"], "--train-crop"),
         (["train", "clips/actions", "--run", "never", "--sampling-rate", "9223372036854775807"], "--sampling-rate"),
         (["train", "clips/actions", "--run", "never", "--epochs", "9223372036854775807"], "--epochs"),
+        (["train", "clips/actions", "--run", "never", "--crop", "9223372036854775807"], "--crop"),
         (["train", "clips/actions", "--run", "never", "--task", "speediness", "--pairs-per-video", "9223372036854775807"],
          "--pairs-per-video"),
     ])

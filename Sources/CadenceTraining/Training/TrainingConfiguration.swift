@@ -92,21 +92,24 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Kinetics' `[256, 320]` short-side jitter at a 224 crop, scaled to `crop` (`[182, 228]` at 160,
-    /// X3D's recipe).
+    /// X3D's recipe). A crop past `SamplingLimits.side`, which `validate` refuses, is clamped first, so
+    /// that an absurd `--crop` reaches that error instead of overflowing here.
     public static func defaultJitter(crop: Int) -> [Int] {
-        [crop * 256 / 224, crop * 320 / 224]
+        let side = min(crop, SamplingLimits.side)
+        return [side * 256 / 224, side * 320 / 224]
     }
 
-    /// The test crop that keeps the preset's train/test ratio at training crop `crop`.
+    /// The test crop that keeps the preset's train/test ratio at training crop `crop` (clamped as in
+    /// `defaultJitter`).
     public static func defaultTestCrop(preset: ModelPreset, crop: Int) -> Int {
-        crop * preset.testCrop / preset.trainCrop
+        min(crop, SamplingLimits.side) * preset.testCrop / preset.trainCrop
     }
 
-    /// Throws when an option is out of range, naming it.
     /// The most epochs a run takes: past any real schedule, and small enough that epochs × steps per
     /// epoch stays inside `Int`.
     public static let maximumEpochs = 1_000_000
 
+    /// Throws when an option is out of range, naming it.
     public func validate() throws {
         func check(_ ok: Bool, _ option: String, _ reason: String) throws {
             if !ok { throw TrainingError("--\(option)", reason) }
