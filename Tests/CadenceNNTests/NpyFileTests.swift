@@ -40,6 +40,14 @@ import Testing
         }
     }
 
+    @Test("An array whose bytes do not fill its shape is refused rather than written as a file numpy cannot load")
+    func refusesShortArrays() {
+        let short = ArrayData(type: .uint8, shape: [2, 3], bytes: Data([1, 2, 3, 4, 5]))
+        #expect(throws: NpyError.unsupported(path: "<memory>", reason: "shape [2, 3] of uint8 needs 6 bytes, the array has 5")) {
+            try NpyFile.encode(short)
+        }
+    }
+
     @Test func rejectsNonNpy() {
         #expect(throws: NpyError.malformed(path: "t.npy", reason: "missing the \\x93NUMPY magic")) {
             try NpyFile.decode(Data("hello world, not numpy".utf8), path: "t.npy")
