@@ -12,14 +12,9 @@ public struct TestViews {
     public let temporal: Int
     public let spatial: Int
 
-    /// The most clips per video that test views, validation views and extraction take. Past it a
-    /// count is a slip more than a plan (10,000 clips of a 10-minute video at 30 fps start under two
-    /// frames apart), and a count in the billions would exhaust memory before the first clip ran.
-    public static let maximumClips = 10_000
-
     public init(preset: ModelPreset, temporal: Int, spatial: Int) throws {
-        guard temporal > 0, temporal <= Self.maximumClips, [1, 3].contains(spatial) else {
-            throw ModelError("test views", "need 1 to \(Self.maximumClips) temporal views and 1 or 3 spatial crops, "
+        guard temporal > 0, temporal <= SamplingLimits.clips, [1, 3].contains(spatial) else {
+            throw ModelError("test views", "need 1 to \(SamplingLimits.clips) temporal views and 1 or 3 spatial crops, "
                 + "got \(temporal)x\(spatial)")
         }
         self.preset = preset

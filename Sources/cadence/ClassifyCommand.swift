@@ -48,9 +48,7 @@ struct ClassifyCommand: ParsableCommand {
 
     func validate() throws {
         guard topK > 0 else { throw ValidationError("--top-k must be positive") }
-        if let trainCrop, !(1...SamplingLimits.side).contains(trainCrop) {
-            throw ValidationError("--train-crop must be from 1 to \(SamplingLimits.side)")
-        }
+        try TrainCropOption.validate(trainCrop)
         if let views { _ = try parsedViews(views) }
         if weights == nil && BundledModel.actions.url == nil {
             throw ValidationError("--weights is required: this build has no bundled classifier (\(BundledModel.actions.rawValue))")
@@ -59,8 +57,8 @@ struct ClassifyCommand: ParsableCommand {
 
     private func parsedViews(_ views: String) throws -> (Int, Int) {
         let parts = views.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[0] <= TestViews.maximumClips, [1, 3].contains(parts[1]) else {
-            throw ValidationError("--views must be TxS with T from 1 to \(TestViews.maximumClips) and S 1 or 3, got \"\(views)\"")
+        guard parts.count == 2, parts[0] > 0, parts[0] <= SamplingLimits.clips, [1, 3].contains(parts[1]) else {
+            throw ValidationError("--views must be TxS with T from 1 to \(SamplingLimits.clips) and S 1 or 3, got \"\(views)\"")
         }
         return (parts[0], parts[1])
     }

@@ -136,8 +136,7 @@ struct DecodeCommand: ParsableCommand {
         let decoded = try reader.frames(at: indices)
         guard let first = decoded.first else { return ([0, 0, 0, 3], []) }
         if let changed = decoded.first(where: { ($0.width, $0.height) != (first.width, first.height) }) {
-            throw CommandFailure("\(video): the picture size changes (\(first.width)x\(first.height) at frame \(first.index), "
-                + "\(changed.width)x\(changed.height) at frame \(changed.index)); use --size")
+            throw sizeChange(from: first, to: changed)
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(decoded.count * first.rgb.count)
@@ -148,14 +147,13 @@ struct DecodeCommand: ParsableCommand {
     private func decodeAll(_ reader: VideoReader) throws -> ([Int], [UInt8]) {
         var bytes: [UInt8] = []
         var count = 0
-        var frameShape: (width: Int, height: Int)?
+        var first: VideoFrame?
         while let frame = try reader.nextFrame() {
-            if let shape = frameShape, shape != (frame.width, frame.height) {
-                throw CommandFailure("\(video): the picture size changes (\(shape.width)x\(shape.height) at frame 0, "
-                    + "\(frame.width)x\(frame.height) at frame \(frame.index)); use --size")
+            if let first, (first.width, first.height) != (frame.width, frame.height) {
+                throw sizeChange(from: first, to: frame)
             }
-            if frameShape == nil {
-                frameShape = (frame.width, frame.height)
+            if first == nil {
+                first = frame
                 // The count is the container's estimate, which a damaged header can put in the
                 // billions: reserve no more than the limit, and let the array grow if the frames come.
                 let fitting = Self.frameBytesLimit / max(frame.rgb.count, 1)
@@ -165,6 +163,12 @@ struct DecodeCommand: ParsableCommand {
             bytes += frame.rgb
             count += 1
         }
-        return ([count, frameShape?.height ?? 0, frameShape?.width ?? 0, 3], bytes)
+        return ([count, first?.height ?? 0, first?.width ?? 0, 3], bytes)
+    }
+
+    /// One array cannot hold pictures of two sizes; `--size` makes them all one.
+    private func sizeChange(from first: VideoFrame, to changed: VideoFrame) -> CommandFailure {
+        CommandFailure("\(video): the picture size changes (\(first.width)x\(first.height) at frame \(first.index), "
+            + "\(changed.width)x\(changed.height) at frame \(changed.index)); use --size")
     }
 }

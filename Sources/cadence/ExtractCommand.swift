@@ -85,11 +85,9 @@ struct ExtractCommand: ParsableCommand {
 
     func validate() throws {
         guard clips == nil || every == nil else { throw ValidationError("give --clips or --every, not both") }
-        if let trainCrop, !(1...SamplingLimits.side).contains(trainCrop) {
-            throw ValidationError("--train-crop must be from 1 to \(SamplingLimits.side)")
-        }
-        guard (1...TestViews.maximumClips).contains(clips ?? 1) else {
-            throw ValidationError("--clips must be from 1 to \(TestViews.maximumClips)")
+        try TrainCropOption.validate(trainCrop)
+        guard (1...SamplingLimits.clips).contains(clips ?? 1) else {
+            throw ValidationError("--clips must be from 1 to \(SamplingLimits.clips)")
         }
         guard (every ?? 1) > 0, (every ?? 1) <= SamplingLimits.seconds else {
             throw ValidationError("--every must be a positive number of seconds, at most \(Int(SamplingLimits.seconds))")

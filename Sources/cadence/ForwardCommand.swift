@@ -2,7 +2,6 @@ import ArgumentParser
 import CadenceModels
 import CadenceNN
 import CadenceTensor
-import CadenceVideo
 import Foundation
 
 /// `cadence forward`: one preprocessed clip through a model, for parity checks and timing.
@@ -49,9 +48,7 @@ struct ForwardCommand: ParsableCommand {
 
     func validate() throws {
         if let repetitions, repetitions < 1 { throw ValidationError("--repeat must be at least 1") }
-        if let trainCrop, !(1...SamplingLimits.side).contains(trainCrop) {
-            throw ValidationError("--train-crop must be from 1 to \(SamplingLimits.side)")
-        }
+        try TrainCropOption.validate(trainCrop)
     }
 
     func run() throws {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CadenceModels
 import CadenceTensor
 import CadenceTraining
 import CadenceVideo
@@ -213,8 +212,8 @@ struct TrainCommand: ParsableCommand {
     private func parsedViews() throws -> (Int, Int) {
         let valViews = self.valViews ?? (speediness ? "4x1" : "1x1")
         let parts = valViews.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] > 0, parts[0] <= TestViews.maximumClips, [1, 3].contains(parts[1]) else {
-            throw ValidationError("--val-views must be TxS with T from 1 to \(TestViews.maximumClips) and S 1 or 3, "
+        guard parts.count == 2, parts[0] > 0, parts[0] <= SamplingLimits.clips, [1, 3].contains(parts[1]) else {
+            throw ValidationError("--val-views must be TxS with T from 1 to \(SamplingLimits.clips) and S 1 or 3, "
                 + "got \"\(valViews)\"")
         }
         return (parts[0], parts[1])

@@ -119,12 +119,12 @@ import Testing
         #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .uniform(count: 0)) }
     }
 
-    @Test("More clips than TestViews.maximumClips, or clips closer than a frame, are refused before any is planned")
+    @Test("More clips than SamplingLimits.clips, or clips closer than a frame, are refused before any is planned")
     func absurdCounts() throws {
         let preset = try ModelPreset.named("x3d_xs")
-        _ = try ExtractionClips(preset: preset, spacing: .uniform(count: TestViews.maximumClips))
+        _ = try ExtractionClips(preset: preset, spacing: .uniform(count: SamplingLimits.clips))
         #expect(throws: ModelError.self) {
-            try ExtractionClips(preset: preset, spacing: .uniform(count: TestViews.maximumClips + 1))
+            try ExtractionClips(preset: preset, spacing: .uniform(count: SamplingLimits.clips + 1))
         }
         #expect(throws: ModelError.self) { try ExtractionClips(preset: preset, spacing: .uniform(count: 99_999_999_999)) }
         // clips/h264.mp4 is 24 fps: 1/24 s apart is one frame, a nanosecond would be 2 billion clips.

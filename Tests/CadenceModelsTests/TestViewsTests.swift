@@ -1,5 +1,6 @@
 import CadenceModels
 import CadenceTensor
+import CadenceVideo
 import Foundation
 import Testing
 
@@ -29,10 +30,10 @@ import Testing
         #expect(throws: ModelError.self) { try TestViews(preset: try ModelPreset.named("x3d_xs"), temporal: 1, spatial: 2) }
     }
 
-    @Test("More temporal views than TestViews.maximumClips are refused")
+    @Test("More temporal views than SamplingLimits.clips are refused")
     func tooManyViews() throws {
         let preset = try ModelPreset.named("x3d_xs")
-        _ = try TestViews(preset: preset, temporal: TestViews.maximumClips, spatial: 3)
-        #expect(throws: ModelError.self) { try TestViews(preset: preset, temporal: TestViews.maximumClips + 1, spatial: 1) }
+        _ = try TestViews(preset: preset, temporal: SamplingLimits.clips, spatial: 3)
+        #expect(throws: ModelError.self) { try TestViews(preset: preset, temporal: SamplingLimits.clips + 1, spatial: 1) }
     }
 }

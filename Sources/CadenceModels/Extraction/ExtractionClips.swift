@@ -18,8 +18,8 @@ public struct ExtractionClips {
 
     public init(preset: ModelPreset, spacing: ClipSpacing) throws {
         switch spacing {
-        case let .uniform(count) where count < 1 || count > TestViews.maximumClips:
-            throw ModelError("extraction clips", "need 1 to \(TestViews.maximumClips) clips per video, got \(count)")
+        case let .uniform(count) where count < 1 || count > SamplingLimits.clips:
+            throw ModelError("extraction clips", "need 1 to \(SamplingLimits.clips) clips per video, got \(count)")
         case let .every(seconds) where !(seconds > 0 && seconds.isFinite):
             throw ModelError("extraction clips", "clip spacing must be a positive number of seconds, got \(seconds)")
         default: break

@@ -54,18 +54,20 @@ enum ThreadScratch {
 
         func floats(_ count: Int, slot: Int) -> UnsafeMutablePointer<Float> {
             let bytes = count * MemoryLayout<Float>.stride
-            if capacities[slot] < bytes {
-                pointers[slot]?.deallocate()
-                // Rounded up as the pool's size classes are (1/8 steps from 128 KiB), so slowly growing
-                // requests rarely reallocate. From the allocator rather than mapped as the pool's are:
-                // page-aligned slots ran `dw3 C54` 3-5% slower at 2 threads (best runs, 12 alternating
-                // processes; likely the slots' rows aliasing in the L1), and slots rarely grow, so
-                // glibc's own handling of large blocks costs little here.
-                let capacity = BufferPool.sizeClass(bytes)
-                pointers[slot] = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
-                capacities[slot] = capacity
+            if let pointer = pointers[slot], capacities[slot] >= bytes {
+                return pointer.bindMemory(to: Float.self, capacity: count)
             }
-            return pointers[slot]!.bindMemory(to: Float.self, capacity: count)
+            pointers[slot]?.deallocate()
+            // Rounded up as the pool's size classes are (1/8 steps from 128 KiB), so slowly growing
+            // requests rarely reallocate. From the allocator rather than mapped as the pool's are:
+            // page-aligned slots ran `dw3 C54` 3-5% slower at 2 threads (best runs, 12 alternating
+            // processes; likely the slots' rows aliasing in the L1), and slots rarely grow, so
+            // glibc's own handling of large blocks costs little here.
+            let capacity = BufferPool.sizeClass(bytes)
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+            pointers[slot] = pointer
+            capacities[slot] = capacity
+            return pointer.bindMemory(to: Float.self, capacity: count)
         }
 
         deinit { pointers.forEach { $0?.deallocate() } }

@@ -7,6 +7,10 @@ public enum SamplingLimits {
     public static let side = 16_384
     /// Frames in one clip or window.
     public static let frames = 4_096
+    /// Clips per video, for test views, validation views and extraction: 10,000 clips of a 10-minute
+    /// video at 30 fps already start under two frames apart, and a count in the billions would
+    /// exhaust memory before the first clip ran.
+    public static let clips = 10_000
     /// Source frames between two sampled frames.
     public static let samplingRate = 4_096
     /// Seconds, for clip spacings and table rows.
